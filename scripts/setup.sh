@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what spicelearn needs on Debian/Ubuntu (as root): ngspice and its shared
+# library from apt, a virtualenv in .venv, the package with its test extras.
+# Quick when already installed: every step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v ngspice >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libngspice\.so\b'; then
+    echo "spicelearn setup: installing ngspice and libngspice0-dev with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq ngspice libngspice0-dev >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "spicelearn setup: creating .venv" >&2
+    "$PY" -m venv .venv
+fi
+
+stamp=.venv/.stamp-spicelearn
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "spicelearn setup: installing the package into .venv" >&2
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q -e '.[test]'
+    touch "$stamp"
+fi

@@ -1,0 +1,189 @@
+"""The flat circuit: every element, every node, in one plain-data object.
+
+A :class:`Circuit` is what a network description lowers to. The netlist renderer,
+the numeric engine, the ngspice engine, the inspector and the learning rules all
+read this one object, so the SPICE run and the numeric check cannot disagree
+about what the circuit is.
+
+Element kinds and their node order (SPICE conventions):
+
+* ``R`` (a, b): resistor, ``value`` in Ω.
+* ``D`` (anode, cathode): SPICE junction diode, ``model`` names a :class:`DiodeModel`.
+* ``B`` (anode, cathode): ideal behavioural diode, ``model`` names an
+  :class:`IdealDiodeModel`; rendered as an instance of a subcircuit from
+  ``device_models/ideal_diode.lib``.
+* ``V`` (p, n): voltage source, ``value`` V(p) − V(n) in V.
+* ``I`` (p, n): current source, ``value`` in A flowing from p through the source
+  to n (so it is injected into n).
+* ``E`` (p, n, cp, cn): VCVS, V(p) − V(n) = value · (V(cp) − V(cn)).
+* ``F`` (p, n): CCCS, ``value`` · I(control) flows from p through the source to
+  n; ``control`` names a V or E element whose branch current is sensed.
+
+Programmable devices are kept apart from ``elements`` in ``devices``: each is a
+two-terminal conductance whose value lives in ``g`` (S), in device order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..errors import NetworkError
+
+GROUND = "0"
+
+
+@dataclass(frozen=True)
+class Element:
+    """One fixed circuit element (not a programmable device)."""
+
+    kind: str
+    name: str
+    nodes: tuple[str, ...]
+    value: float = 0.0
+    model: str | None = None
+    control: str | None = None
+
+
+@dataclass(frozen=True)
+class DiodeModel:
+    """A SPICE diode model (DC parameters only)."""
+
+    name: str
+    IS: float = 1e-14
+    """Saturation current [A]."""
+    N: float = 1.0
+    """Emission coefficient [1]."""
+
+
+@dataclass(frozen=True)
+class IdealDiodeModel:
+    """A smooth ideal diode: ``I = g_on · (V + sqrt(V² + v_s²)) / 2``.
+
+    A well-posed rectifier (no ``abs`` or step): conductance ``g_on`` when
+    forward-biased, about ``g_on·v_s²/(4|V|)`` when reverse-biased.
+    """
+
+    name: str
+    g_on: float = 1e-2
+    """On conductance [S]."""
+    v_smooth: float = 1e-2
+    """Smoothing voltage [V]: the width of the knee at 0 V."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """A programmable two-terminal conductance between nodes ``a`` and ``b``.
+
+    ``layer``, ``row`` and ``col`` place it in its crossbar (layer 1 is the first).
+    """
+
+    name: str
+    a: str
+    b: str
+    layer: int
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class InputDrive:
+    """A voltage source driven by one input feature: value = sign · x[feature]."""
+
+    source: str
+    feature: int
+    sign: float
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A whole circuit, flat.
+
+    Attributes:
+        title: one-line title (the first line of the netlist).
+        description: comment lines for the netlist header.
+        elements: fixed elements in netlist order.
+        models: diode and ideal-diode models by name.
+        devices: programmable conductances, in device order.
+        g: (n_devices,) device conductances [S].
+        g_min, g_max: the devices' conductance bounds [S].
+        inputs: input drives; ``n_features`` is the number of input features.
+        outputs: output node names, in output order (for differential outputs
+            ``o0p, o0n, o1p, ...``).
+        differential: whether outputs come in (+, −) pairs.
+        nudges: one current-source name per output node, injecting into it.
+        layer_sizes: devices per crossbar layer (sums to n_devices).
+    """
+
+    title: str
+    description: tuple[str, ...]
+    elements: tuple[Element, ...]
+    models: dict[str, DiodeModel | IdealDiodeModel]
+    devices: tuple[Device, ...]
+    g: np.ndarray
+    g_min: float
+    g_max: float
+    inputs: tuple[InputDrive, ...]
+    n_features: int
+    outputs: tuple[str, ...]
+    differential: bool
+    nudges: tuple[str, ...]
+    layer_sizes: tuple[int, ...]
+    layer_shapes: tuple[tuple[int, int], ...] = field(default=())
+
+    @property
+    def n_devices(self) -> int:
+        return len(self.devices)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.outputs) // 2 if self.differential else len(self.outputs)
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Every non-ground node, in first-appearance order (elements, then devices)."""
+        seen: dict[str, None] = {}
+        for el in self.elements:
+            for n in el.nodes:
+                if n != GROUND:
+                    seen.setdefault(n, None)
+        for d in self.devices:
+            for n in (d.a, d.b):
+                if n != GROUND:
+                    seen.setdefault(n, None)
+        return tuple(seen)
+
+    def element(self, name: str) -> Element:
+        for el in self.elements:
+            if el.name == name:
+                return el
+        raise KeyError(name)
+
+    def with_conductances(self, g: np.ndarray) -> Circuit:
+        """Return a copy with new device conductances (checked against the shape)."""
+        g = np.asarray(g, dtype=float)
+        if g.shape != (self.n_devices,):
+            raise NetworkError(
+                f"conductances have shape {g.shape}, expected ({self.n_devices},)"
+            )
+        check_conductances(g)
+        return replace(self, g=g.copy())
+
+    def layer_slices(self) -> list[slice]:
+        """Slices of ``g`` for each crossbar layer."""
+        out, start = [], 0
+        for n in self.layer_sizes:
+            out.append(slice(start, start + n))
+            start += n
+        return out
+
+
+def check_conductances(g: np.ndarray) -> None:
+    """Raise NetworkError unless every conductance is finite and > 0."""
+    g = np.asarray(g, dtype=float)
+    if not np.all(np.isfinite(g)):
+        raise NetworkError("conductances must be finite")
+    if np.any(g <= 0):
+        i = int(np.argmax(g <= 0))
+        raise NetworkError(f"conductance {i} is {g[i]!r} S: conductances must be > 0")
