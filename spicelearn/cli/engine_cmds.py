@@ -2,6 +2,67 @@
 
 from __future__ import annotations
 
-import click  # noqa: F401
+import click
 
-from . import cli  # noqa: F401
+from . import cli
+
+# --- validate (numeric engine owner) -------------------------------------------------
+
+
+@cli.command()
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--samples", "n_samples", type=int, default=32, show_default=True,
+              help="Random input samples (uniform in ±0.5 V).")
+@click.option("--beta", type=float, default=1e-6, show_default=True,
+              help="Centered nudging strength β [S] for the EqProp estimate.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random inputs and targets.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(config: str, n_samples: int, beta: float, seed: int, as_json: bool) -> None:
+    """Settle CONFIG's network in ngspice and numerically; compare voltages and gradients.
+
+    Exits with status 1 when a target (max |dV| <= 1e-6 V, cosine >= 0.999) is missed.
+    """
+    import json as _json
+    import sys as _sys
+
+    from ..validate import format_report, validate_config
+
+    result = validate_config(config, n_samples=n_samples, beta=beta, seed=seed)
+    click.echo(_json.dumps(result, indent=2) if as_json else format_report(result))
+    if not result["passed"]:
+        _sys.exit(1)
+
+
+# --- end validate ----------------------------------------------------------------------
+
+
+# --- bench: `spicelearn bench settle` (owned by the ngspice-engine work, issue #3) ---
+
+@cli.group()
+def bench() -> None:
+    """Benchmarks (timings and ratios, not tests)."""
+
+
+@bench.command("settle")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable dict.")
+@click.option("--samples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Samples for the batched and numeric engines.")
+@click.option("--network", type=click.Choice(["iris", "large", "both"]), default="both",
+              show_default=True, help="Iris (examples/iris.toml) or 64-32-10 (4,840 devices).")
+@click.option("--rebuild-samples", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Samples for the per-sample PySpice rebuild baseline (slow).")
+@click.option("--alter-samples", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Samples for the load-once alter + op approach.")
+def bench_settle(as_json: bool, samples: int, network: str, rebuild_samples: int,
+                 alter_samples: int) -> None:
+    """Time settling: PySpice rebuild, alter + op, batched ngspice sweep, numeric."""
+    import json
+
+    from ..engines.bench import format_report, run_bench
+
+    report = run_bench(network, samples, rebuild_samples=rebuild_samples,
+                       alter_samples=alter_samples)
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+# --- end of bench ---

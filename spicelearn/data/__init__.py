@@ -1,0 +1,17 @@
+"""Datasets and their encoding as input voltages."""
+
+from .datasets import (
+    DATASETS,
+    Dataset,
+    check_compatible,
+    encode_targets,
+    load_dataset,
+    scale_features,
+    stratified_split,
+)
+from .schema import DATA_SCHEMA, DataConfig, resolve_data
+
+__all__ = [
+    "DATASETS", "DATA_SCHEMA", "DataConfig", "Dataset", "check_compatible", "encode_targets",
+    "load_dataset", "resolve_data", "scale_features", "stratified_split",
+]

@@ -1,0 +1,14 @@
+"""Learning: costs, nudging, learning rules, optimizers, programmers, the trainer."""
+
+from .checkpoint import Checkpoint, latest_epoch, load_checkpoint, save_checkpoint
+from .costs import MSE, CrossEntropy, make_cost, nudge_currents, predictions
+from .optimizers import SGD, Adam, Momentum, Optimizer, Schedule, make_optimizer
+from .programmer import IdealProgrammer, ProgramResult, Programmer, make_programmer
+from .schema import TRAINING_SCHEMA, TrainingConfig, resolve_training
+
+__all__ = [
+    "Adam", "Checkpoint", "CrossEntropy", "IdealProgrammer", "MSE", "Momentum", "Optimizer",
+    "ProgramResult", "Programmer", "SGD", "Schedule", "TRAINING_SCHEMA", "TrainingConfig",
+    "latest_epoch", "load_checkpoint", "make_cost", "make_optimizer", "make_programmer",
+    "nudge_currents", "predictions", "resolve_training", "save_checkpoint",
+]

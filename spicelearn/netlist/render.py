@@ -42,8 +42,8 @@ MODES = ("static", "sweep")
 
 
 def fmt(v: float) -> str:
-    """A number as SPICE text: shortest form that round-trips to 12 digits."""
-    return f"{float(v):.12g}"
+    """A number as SPICE text: shortest form that round-trips to 12 digits (no ``-0``)."""
+    return f"{float(v) + 0.0:.12g}"
 
 
 def pwl_model_name(source: str) -> str:

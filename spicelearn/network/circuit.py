@@ -185,5 +185,9 @@ def check_conductances(g: np.ndarray) -> None:
     if not np.all(np.isfinite(g)):
         raise NetworkError("conductances must be finite")
     if np.any(g <= 0):
-        i = int(np.argmax(g <= 0))
-        raise NetworkError(f"conductance {i} is {g[i]!r} S: conductances must be > 0")
+        flat = int(np.argmax(g.ravel() <= 0))
+        idx = np.unravel_index(flat, g.shape) if g.ndim > 1 else (flat,)
+        where = ", ".join(str(int(k)) for k in idx)
+        where = f"({where})" if g.ndim > 1 else where
+        raise NetworkError(
+            f"conductance {where} is {float(g.ravel()[flat])!r} S: conductances must be > 0")

@@ -15,7 +15,8 @@ Keys (all optional unless marked):
     ``n`` (1.0), ``g_on`` (S, 1e-2), ``v_smooth`` (V, 1e-2), ``v_hi``, ``v_lo`` (V, 0).
 ``[network.devices]``
     ``g_min``, ``g_max`` (S, default 1e-5, 1e-2), ``init_low``, ``init_high``
-    (S, the uniform range of initial conductances, default 1e-4 and 1e-3).
+    (S, the uniform range of initial conductances, default 1e-4 and 1e-3),
+    ``model`` (the programmable device model, default and only value so far "ideal").
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import numpy as np
 from ..errors import ConfigError, NetworkError
 from .circuit import Circuit
 from .crossbar import Crossbar, build_crossbar
-from .layered import DiodePair, LayeredNetwork, build_layered, init_conductances
+from .layered import (
+    NONLINEARITIES,
+    DiodePair,
+    LayeredNetwork,
+    build_layered,
+    init_conductances,
+)
 
 NETWORK_SCHEMA: dict[str, Any] = {
     "kind": str,
@@ -58,10 +65,13 @@ NETWORK_SCHEMA: dict[str, Any] = {
         "g_max": float,
         "init_low": float,
         "init_high": float,
+        "model": str,
     },
 }
 
 KINDS = ("layered", "crossbar")
+#: Device models a config may name in ``network.devices.model`` (more to come).
+DEVICE_MODELS = ("ideal",)
 
 
 def _require(table: dict[str, Any], key: str) -> Any:
@@ -76,6 +86,10 @@ def network_from_config(table: dict[str, Any], seed: int) -> LayeredNetwork | Cr
     if kind not in KINDS:
         raise ConfigError(f"unknown network kind '{kind}' in 'network.kind' (known: {', '.join(KINDS)})")
     dev = table.get("devices", {})
+    model = dev.get("model", "ideal")
+    if model not in DEVICE_MODELS:
+        raise ConfigError(f"unknown device model '{model}' in 'network.devices.model' "
+                          f"(known: {', '.join(DEVICE_MODELS)})")
     g_min = float(dev.get("g_min", 1e-5))
     g_max = float(dev.get("g_max", 1e-2))
     low = float(dev.get("init_low", 1e-4))
@@ -112,6 +126,9 @@ def network_from_config(table: dict[str, Any], seed: int) -> LayeredNetwork | Cr
         if not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bias):
             raise ConfigError("config key 'network.bias' must be a list of voltages")
         d = table.get("diode", {})
+        if d.get("kind", "spice") not in NONLINEARITIES:
+            raise ConfigError(f"unknown nonlinearity '{d['kind']}' in 'network.diode.kind' "
+                              f"(known: {', '.join(NONLINEARITIES)})")
         diode = DiodePair(
             kind=str(d.get("kind", "spice")),
             IS=float(d.get("is", 1e-14)), N=float(d.get("n", 1.0)),

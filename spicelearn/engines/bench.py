@@ -1,0 +1,180 @@
+"""The settle benchmark: four ways to settle the same samples of the same network.
+
+* ``rebuild``: per sample, build a PySpice ``Circuit`` object and run
+  ``simulator().operating_point()`` (rebuilds and reloads the netlist every
+  time, the way existing SPICE-in-the-loop tools do);
+* ``alter_op``: load the static netlist once, per sample ``alter`` every input
+  source and run ``op``;
+* ``batched``: :class:`~spicelearn.engines.ngspice.NgspiceEngine` (one DC sweep
+  per block of samples);
+* ``numeric``: :class:`~spicelearn.engines.numeric.NumericEngine`, if present.
+
+Reports ms/sample, the ratio of each to ``batched``, and the largest node-voltage
+difference [V] of each to ``batched`` on the samples both settled (equal accuracy).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..netlist.render import DEFAULT_OPTIONS, render_netlist
+from ..network.circuit import Circuit, DiodeModel, IdealDiodeModel
+from ..network.from_config import build_circuit, network_from_config
+from ..run_config import load_run_config
+from ._ngspice_session import session
+from .ngspice import NgspiceEngine
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+#: The large benchmark network: 64 inputs -> 32 hidden -> 10 differential outputs,
+#: 2 bias sources per layer: (128+2)*32 + (32+2)*20 = 4,840 devices.
+LARGE = {"inputs": 64, "hidden": [32], "outputs": 10, "differential": True,
+         "bias": [0.5, -0.5]}
+
+
+def bench_networks(which: str) -> dict[str, Circuit]:
+    """The circuits named by ``which`` ("iris", "large" or "both")."""
+    out: dict[str, Circuit] = {}
+    if which in ("iris", "both"):
+        out["iris"] = load_run_config(EXAMPLES / "iris.toml").circuit()
+    if which in ("large", "both"):
+        out["large"] = build_circuit(network_from_config(LARGE, seed=0))
+    return out
+
+
+def _pyspice_circuit(circuit: Circuit, x: np.ndarray):  # noqa: ANN202 - PySpice type
+    """A PySpice ``Circuit`` object of the static form for one sample."""
+    from PySpice.Spice.Netlist import Circuit as PyCircuit
+
+    pc = PyCircuit(circuit.title)
+    drive = {d.source: d for d in circuit.inputs}
+    for m in circuit.models.values():
+        if isinstance(m, DiodeModel):
+            pc.model(m.name, "D", IS=m.IS, N=m.N)
+        elif isinstance(m, IdealDiodeModel):
+            from ..devices import read_device_model
+            pc.raw_spice = read_device_model("ideal_diode.lib")
+    for el in circuit.elements:
+        name = el.name[1:]
+        if el.kind == "V":
+            d = drive.get(el.name)
+            value = el.value if d is None else d.sign * float(x[d.feature])
+            pc.V(name, *el.nodes, value)
+        elif el.kind == "I":
+            pc.I(name, *el.nodes, el.value)
+        elif el.kind == "R":
+            pc.R(name, *el.nodes, el.value)
+        elif el.kind == "D":
+            pc.D(name, *el.nodes, model=el.model)
+        elif el.kind == "E":
+            pc.VCVS(name, *el.nodes, voltage_gain=el.value)
+        elif el.kind == "F":
+            pc.CCCS(name, *el.nodes, source=el.control, current_gain=el.value)
+        elif el.kind == "B":
+            m = circuit.models[el.model or ""]
+            pc.raw_spice += (f"\n{el.name} {' '.join(el.nodes)} ideal_diode "
+                             f"params: gon={m.g_on!r} vs={m.v_smooth!r}")
+    for dev, g in zip(circuit.devices, circuit.g, strict=True):
+        pc.R(dev.name[1:], dev.a, dev.b, 1.0 / g)
+    return pc
+
+
+def settle_rebuild(circuit: Circuit, x: np.ndarray) -> np.ndarray:
+    """(B, n_nodes) voltages [V]: a PySpice Circuit built and simulated per sample."""
+    nodes = [n.lower() for n in circuit.nodes]
+    out = np.empty((x.shape[0], len(nodes)))
+    for i, row in enumerate(x):
+        sim = _pyspice_circuit(circuit, row).simulator(simulator="ngspice-shared")
+        sim.options(**DEFAULT_OPTIONS)
+        op = sim.operating_point()
+        out[i] = [float(np.asarray(op.nodes[n])[0]) for n in nodes]
+    session().reset()  # PySpice never removes its circuits
+    return out
+
+
+def settle_alter_op(circuit: Circuit, x: np.ndarray) -> np.ndarray:
+    """(B, n_nodes) voltages [V]: static netlist loaded once, ``alter`` sources + ``op``."""
+    s = session()
+    s.load(render_netlist(circuit, mode="static").replace(".op\n", ""), "alter_op", circuit.g)
+    for dev, g in zip(circuit.devices, circuit.g, strict=True):
+        s.command(f"alter {dev.name.lower()} = {1.0 / g!r}")
+    nodes = [n.lower() for n in circuit.nodes]
+    out = np.empty((x.shape[0], len(nodes)))
+    for i, row in enumerate(x):
+        for d in circuit.inputs:
+            s.command(f"alter {d.source.lower()} dc = {d.sign * float(row[d.feature])!r}")
+        s.command("op")
+        plot = s.current_plot()
+        out[i] = [s.vector(plot, n)[0] for n in nodes]
+        s.destroy_plots()
+    s.reset()
+    return out
+
+
+def _timed(fn: Any, *args: Any) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    v = fn(*args)
+    return v, time.perf_counter() - t
+
+
+def bench_network(circuit: Circuit, samples: int, seed: int = 0,
+                  rebuild_samples: int = 5, alter_samples: int = 50) -> dict[str, Any]:
+    """Time the four approaches on one circuit; see the module docstring."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-0.5, 0.5, size=(samples, circuit.n_features))
+    nr, na = min(samples, rebuild_samples), min(samples, alter_samples)
+    results: dict[str, tuple[np.ndarray, float, int]] = {}
+    with NgspiceEngine() as eng:
+        eng.settle(circuit, x[:1])  # load once (not timed: the hot loop never reloads)
+        v, t = _timed(lambda: eng.settle(circuit, x).v)
+        results["batched"] = (v, t, samples)
+    v, t = _timed(settle_alter_op, circuit, x[:na])
+    results["alter_op"] = (v, t, na)
+    v, t = _timed(settle_rebuild, circuit, x[:nr])
+    results["rebuild"] = (v, t, nr)
+    try:
+        from .numeric import NumericEngine
+    except ImportError:
+        NumericEngine = None  # noqa: N806
+    if NumericEngine is not None:
+        num = NumericEngine()
+        num.settle(circuit, x[:1])
+        v, t = _timed(lambda: num.settle(circuit, x).v)
+        results["numeric"] = (v, t, samples)
+    vb = results["batched"][0]
+    ms = {k: 1e3 * t / n for k, (_, t, n) in results.items()}
+    return {
+        "n_devices": circuit.n_devices,
+        "n_nodes": len(circuit.nodes),
+        "samples": {k: n for k, (_, _, n) in results.items()},
+        "ms_per_sample": ms,
+        "ratio_to_batched": {k: ms[k] / ms["batched"] for k in ms},
+        "max_abs_dv_to_batched": {k: float(np.max(np.abs(v - vb[: len(v)])))
+                                  for k, (v, _, _) in results.items() if k != "batched"},
+    }
+
+
+def run_bench(network: str = "both", samples: int = 1000, seed: int = 0,
+              rebuild_samples: int = 5, alter_samples: int = 50) -> dict[str, Any]:
+    """The benchmark report: one entry per network (see :func:`bench_network`)."""
+    return {name: bench_network(c, samples, seed, rebuild_samples, alter_samples)
+            for name, c in bench_networks(network).items()}
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as a table: ms/sample, ratio to batched, max |ΔV| to batched."""
+    lines = []
+    for name, r in report.items():
+        lines.append(f"{name}: {r['n_devices']} devices, {r['n_nodes']} nodes")
+        lines.append(f"  {'approach':10s} {'samples':>8s} {'ms/sample':>10s} "
+                     f"{'x batched':>10s} {'max|dV| [V]':>12s}")
+        for k, ms in r["ms_per_sample"].items():
+            dv = r["max_abs_dv_to_batched"].get(k)
+            lines.append(f"  {k:10s} {r['samples'][k]:8d} {ms:10.3f} "
+                         f"{r['ratio_to_batched'][k]:10.2f} "
+                         f"{'-' if dv is None else f'{dv:.1e}':>12s}")
+    return "\n".join(lines)

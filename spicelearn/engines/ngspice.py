@@ -1,0 +1,287 @@
+"""The ngspice engine: a whole batch settled by one DC sweep in libngspice.
+
+The circuit's sweep-form netlist (``render_netlist(circuit, mode="sweep")``) is
+loaded once into the process's ngspice instance and kept loaded. An index source
+``Vidx`` drives one XSPICE ``pwl`` table per input source and per nudging source.
+For a batch of B samples every table gets plateaus around the integers::
+
+    x_array = [ -0.25 0.25  0.75 1.25  ...  B-1.25 B-0.75 ]
+    y_array = [  y_0   y_0   y_1   y_1  ...  y_B-1  y_B-1  ]
+
+written as vectors of one binary rawfile, ``load``-ed into ngspice and assigned
+with ``altermod pwl_<source> x_array = <plot>.xgrid`` and ``altermod pwl_<source>
+y_array = <plot>.pwl_<source>`` (one parameter per command: ngspice 39 silently
+ignores a second one; and commands longer than about 1 kB corrupt ngspice's memory,
+so tables are never spelled out in a command), so the
+sweep point ``Vidx = i`` sits on a flat segment and drives exactly ``y_i``; then
+one ``dc vidx 0 B-1 1`` settles every sample, each point starting Newton from the
+previous one. Input sources get ``y = sign · x[:, feature]``; a nudging table gets
+``y = −I`` because a ``%i`` pwl output draws its value out of the node while the
+engine's nudge ``I`` is injected into it. Changed conductances are written with
+``alter <device> = R`` (only the devices whose g changed since the last call), so
+netlist text is never rebuilt in the hot loop. Node voltages are read from the
+dc plot in ``circuit.nodes`` order, then the plot is destroyed.
+
+On a failed point the sweep stops there: the number of points returned names the
+failed sample. That sample is retried alone on a ladder of ngspice options
+(:data:`RETRY_LADDER`); if every rung fails a :class:`ConvergenceError` names the
+analysis, the sample and the worst node (largest Newton change in ngspice's
+"Last Node Voltages" dump), and the netlist and transcript are kept on disk.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConvergenceError, SimulationError
+from ..fileio import write_atomic
+from ..netlist.render import DEFAULT_OPTIONS, pwl_model_name, render_netlist
+from ..network.circuit import Circuit
+from ._ngspice_session import Session, error_lines, session
+from .base import Engine, Settled, check_batch, make_settled
+
+#: Retry rungs for a sample whose operating point failed: (name, ``option`` settings).
+RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
+    ("gmin and source stepping", {"gminsteps": "100", "srcsteps": "100", "itl1": "500"}),
+    ("relaxed tolerances", {"gminsteps": "100", "srcsteps": "100", "itl1": "1000",
+                            "itl2": "1000", "reltol": "1e-3", "vntol": "1e-6",
+                            "abstol": "1e-12"}),
+)
+#: ngspice's own values for the options the ladder changes (restored after a retry).
+NGSPICE_DEFAULTS = {"gminsteps": "10", "srcsteps": "10", "itl1": "100", "itl2": "50"}
+
+#: Samples per DC sweep (longer batches are settled in blocks of this size).
+BLOCK = 200
+
+
+def structure_key(circuit: Circuit, options: dict[str, str]) -> tuple:
+    """Everything that defines the loaded netlist except the conductances."""
+    return (circuit.title, circuit.elements, tuple(sorted(circuit.models.items())),
+            circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())))
+
+
+class NgspiceEngine(Engine):
+    """Settles batches in libngspice (in-process, or in ``workers`` processes).
+
+    Args:
+        options: ngspice ``.options`` for the loaded netlist; default
+            :data:`~spicelearn.netlist.render.DEFAULT_OPTIONS`
+            (reltol=1e-6 vntol=1e-12 abstol=1e-15 gmin=1e-12).
+        keep_dir: folder under which a failed run's netlist and transcript are
+            kept; default a fresh ``tempfile.mkdtemp(prefix="spicelearn-")``.
+        workers: > 1 splits each batch over that many worker processes
+            (:mod:`spicelearn.engines.workers`), each with its own ngspice.
+        block: samples per DC sweep.
+    """
+
+    name = "ngspice"
+
+    def __init__(self, options: dict[str, str] | None = None,
+                 keep_dir: str | Path | None = None, workers: int = 1,
+                 block: int = BLOCK) -> None:
+        self.options = dict(DEFAULT_OPTIONS if options is None else options)
+        self.keep_dir = None if keep_dir is None else Path(keep_dir)
+        self.workers = int(workers)
+        self.block = int(block)
+        self._pool = None
+        if self.workers > 1:
+            from .workers import WorkerPool
+            self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block)
+
+    # -- public -------------------------------------------------------------
+    def settle(self, circuit: Circuit, inputs: np.ndarray, nudges: np.ndarray | None = None,
+               warm: Settled | None = None) -> Settled:
+        """Settle a batch (see :class:`~spicelearn.engines.base.Engine`).
+
+        ``warm`` is accepted for the interface; the sweep already starts each
+        sample from the previous sample's solution.
+        """
+        x, n = check_batch(circuit, inputs, nudges)
+        if self._pool is not None:
+            return make_settled(circuit, self._pool.settle(circuit, x, n))
+        return make_settled(circuit, self.settle_voltages(circuit, x, n))
+
+    def settle_voltages(self, circuit: Circuit, x: np.ndarray,
+                        n: np.ndarray | None) -> np.ndarray:
+        """(B, n_nodes) node voltages [V] of a checked batch, in this process."""
+        s = session()
+        self._ensure_loaded(s, circuit)
+        mark = s.mark()
+        B = x.shape[0]
+        out = np.empty((B, len(circuit.nodes)))
+        start = 0
+        while start < B:
+            stop = min(B, start + self.block)
+            v = self._sweep(s, circuit, x[start:stop], None if n is None else n[start:stop])
+            out[start:start + len(v)] = v
+            start += len(v)
+            if start < stop:  # the sweep stopped at sample `start`
+                out[start] = self._retry(s, circuit, x, n, start, mark)
+                start += 1
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    # -- loading ------------------------------------------------------------
+    def _ensure_loaded(self, s: Session, circuit: Circuit) -> None:
+        key = structure_key(circuit, self.options)
+        if s.loaded != key:
+            text = render_netlist(circuit, mode="sweep", options=self.options)
+            mark = s.mark()
+            try:
+                s.load(text, key, np.full(circuit.n_devices, np.nan))
+            except SimulationError as exc:
+                folder = self._keep(text, s.lines_since(mark))
+                raise SimulationError(str(exc), folder / "netlist.cir",
+                                      folder / "transcript.txt") from None
+            # the netlist holds R to 12 digits; alter every device to the exact 1/g once
+        changed = np.flatnonzero(circuit.g != s.g)
+        for i in changed:
+            s.command(f"alter {circuit.devices[i].name.lower()} = {float(1.0 / circuit.g[i])!r}")
+        s.g = np.array(circuit.g, dtype=float)
+
+    # -- one sweep ----------------------------------------------------------
+    def _set_tables(self, s: Session, circuit: Circuit, x: np.ndarray,
+                    n: np.ndarray | None) -> None:
+        """Write the pwl tables of a batch: one binary rawfile, ``load``, ``altermod``."""
+        B = x.shape[0]
+        tables = [(pwl_model_name(d.source), d.sign * x[:, d.feature]) for d in circuit.inputs]
+        for k, name in enumerate(circuit.nudges):
+            y = np.zeros(B) if n is None else -n[:, k]  # %i draws its value out of the node
+            tables.append((pwl_model_name(name), y))
+        changed = []
+        for model, y in tables:
+            last = s.tables.get(model)
+            if last is None or last.shape != y.shape or not np.array_equal(last, y):
+                changed.append((model, y, last is None or last.shape != y.shape))
+        if not changed:
+            return
+        grid = np.repeat(np.arange(B, dtype=float), 2) + np.tile([-0.25, 0.25], B)
+        names = ["xgrid"] + [m for m, _, _ in changed]
+        plot = s.load_vectors(names, [grid] + [np.repeat(y, 2) for _, y, _ in changed])
+        for model, y, new_grid in changed:
+            if new_grid:
+                s.command(f"altermod {model} x_array = {plot}.xgrid")
+            s.command(f"altermod {model} y_array = {plot}.{model}")
+            s.tables[model] = y.copy()
+        s.command(f"destroy {plot}")
+
+    def _sweep(self, s: Session, circuit: Circuit, x: np.ndarray,
+               n: np.ndarray | None) -> np.ndarray:
+        """Settle rows ``x`` in one DC sweep; returns the rows that converged (a prefix)."""
+        self._set_tables(s, circuit, x, n)
+        s.destroy_plots()
+        B = x.shape[0]
+        rc = s.run_background(f"dc vidx 0 {B - 1} 1")
+        plot = s.current_plot()
+        nodes = circuit.nodes
+        v = np.empty((B, len(nodes)))
+        length = 0 if (rc or not plot.startswith("dc")) else B
+        for j, node in enumerate(nodes):
+            if length == 0:
+                break
+            vec = s.vector(plot, node.lower())
+            if vec is None:
+                length = 0
+                break
+            length = min(length, len(vec))
+            v[:length, j] = vec[:length]
+        s.destroy_plots()
+        if s.exited:
+            s.reset()
+        v = v[:length]
+        bad = ~np.all(np.isfinite(v), axis=1)
+        if bad.any():
+            v = v[: int(np.argmax(bad))]
+        return v
+
+    # -- failures -----------------------------------------------------------
+    def _retry(self, s: Session, circuit: Circuit, x: np.ndarray, n: np.ndarray | None,
+               sample: int, mark: int) -> np.ndarray:
+        """Retry one failed sample on the ladder; raise ConvergenceError if all rungs fail."""
+        xi = x[sample:sample + 1]
+        ni = None if n is None else n[sample:sample + 1]
+        if s.loaded is None:  # ngspice exited or was reset: reload the circuit
+            self._ensure_loaded(s, circuit)
+        try:
+            for _name, opts in RETRY_LADDER:
+                s.command("option " + " ".join(f"{k}={v}" for k, v in opts.items()))
+                v = self._sweep(s, circuit, xi, ni)
+                if len(v) == 1:
+                    return v[0]
+                if s.loaded is None:
+                    self._ensure_loaded(s, circuit)
+        finally:
+            if s.loaded is not None:
+                s.command("option " + " ".join(
+                    f"{k}={v}" for k, v in {**NGSPICE_DEFAULTS, **self.options}.items()))
+        lines = s.lines_since(mark)
+        node = worst_node(lines)
+        text = render_netlist(circuit, mode="sweep", options=self.options)
+        folder = self._keep(text, lines, circuit, x[sample], sample)
+        rungs = ", ".join(name for name, _ in RETRY_LADDER)
+        errs = "; ".join(error_lines(lines)[-2:])
+        raise ConvergenceError(
+            f"dc sweep did not converge at sample {sample} (worst node {node or 'unknown'}), "
+            f"also after retrying with {rungs}" + (f": {errs}" if errs else ""),
+            analysis="dc sweep", sample=sample, node=node,
+            netlist_path=folder / "netlist.cir", transcript_path=folder / "transcript.txt")
+
+    def _keep(self, text: str, lines: list[str], circuit: Circuit | None = None,
+              x: np.ndarray | None = None, sample: int | None = None) -> Path:
+        """Write the netlist (and the failed sample's static deck) and the transcript."""
+        if self.keep_dir is None:
+            folder = Path(tempfile.mkdtemp(prefix="spicelearn-"))
+        else:
+            self.keep_dir.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="spicelearn-", dir=self.keep_dir))
+        write_atomic(folder / "netlist.cir", text)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        write_atomic(folder / "transcript.txt",
+                     f"* ngspice transcript, {stamp}\n" + "\n".join(lines) + "\n")
+        if circuit is not None and x is not None:
+            write_atomic(folder / f"sample{sample}.cir",
+                         render_netlist(circuit, x, mode="static", options=self.options))
+        return folder
+
+
+_NODE_LINE = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s*$")
+
+
+def worst_node(lines: list[str]) -> str | None:
+    """The node with the largest Newton change in ngspice's last "Last Node Voltages" dump."""
+    starts = [i for i, ln in enumerate(lines) if "Last Node Voltages" in ln]
+    if not starts:
+        return None
+    best, worst = -1.0, None
+    for ln in lines[starts[-1] + 1:]:
+        m = _NODE_LINE.match(ln)
+        if not m:
+            if best >= 0 and ln.strip():
+                break
+            continue
+        name, last, prev = m.groups()
+        try:
+            change = abs(float(last) - float(prev))
+        except ValueError:
+            continue
+        if not np.isfinite(change):
+            change = np.inf
+        if "#branch" in name:
+            continue
+        if change > best:
+            best, worst = change, name
+    return worst

@@ -1,0 +1,145 @@
+"""Plots (PNG) and ``report.md`` of a finished run.
+
+* ``plots/loss.png``: train and test loss (mean cost at the free phase) per epoch.
+* ``plots/accuracy.png``: train and test accuracy per epoch, with the target.
+* ``plots/conductances.png``: per crossbar layer, the histogram of conductances
+  [S] at the start and at the end (log-spaced bins over [g_min, g_max]).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..fileio import write_atomic
+from ..network.circuit import Circuit
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return write_atomic(path, buf.getvalue())
+
+
+def plot_curves(metrics: list[dict[str, float]], folder: Path, title: str,
+                target_accuracy: float) -> list[Path]:
+    """Loss and accuracy curves; returns the written paths."""
+    plt = _pyplot()
+    ep = [r["epoch"] for r in metrics]
+    out = []
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    ax.plot(ep, [r["loss"] for r in metrics], "o-", ms=3, label="train")
+    ax.plot(ep, [r["test_loss"] for r in metrics], "s--", ms=3, label="test")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cost (free phase)")
+    ax.set_title(f"{title}: loss")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    out.append(_save(fig, folder / "loss.png"))
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    ax.plot(ep, [100 * r["train_acc"] for r in metrics], "o-", ms=3, label="train")
+    ax.plot(ep, [100 * r["test_acc"] for r in metrics], "s--", ms=3, label="test (held out)")
+    ax.axhline(100 * target_accuracy, color="grey", lw=0.8, ls=":",
+               label=f"target {100 * target_accuracy:g} %")
+    ax.set_ylim(0, 101)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy [%]")
+    ax.set_title(f"{title}: accuracy")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    out.append(_save(fig, folder / "accuracy.png"))
+    plt.close(fig)
+    return out
+
+
+def plot_conductances(circuit: Circuit, g_start: np.ndarray, g_end: np.ndarray,
+                      folder: Path, title: str) -> Path:
+    """Per-layer histograms of the conductances at the start and the end."""
+    plt = _pyplot()
+    slices = circuit.layer_slices()
+    fig, axes = plt.subplots(1, len(slices), figsize=(4.2 * len(slices), 3.4), squeeze=False)
+    bins = np.geomspace(circuit.g_min, circuit.g_max, 41)
+    for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
+        ax.hist(g_start[sl], bins=bins, alpha=0.6, label="start")
+        ax.hist(g_end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
+        ax.set_xscale("log")
+        ax.set_xlabel("conductance g [S]")
+        ax.set_ylabel("devices")
+        shape = circuit.layer_shapes[i - 1] if circuit.layer_shapes else None
+        ax.set_title(f"layer {i}" + (f" ({shape[0]}×{shape[1]})" if shape else ""))
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"{title}: conductances")
+    path = _save(fig, folder / "conductances.png")
+    plt.close(fig)
+    return path
+
+
+def time_to_accuracy(metrics: list[dict[str, float]], target: float) -> tuple[int, float] | None:
+    """(epoch, cumulative training time [s]) of the first epoch with test_acc ≥ target."""
+    for r in metrics:
+        if r["test_acc"] >= target - 1e-12:
+            return int(r["epoch"]), float(r["cum_train_time"])
+    return None
+
+
+def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
+                 metrics: list[dict[str, float]], engine: str, n_train: int,
+                 n_test: int) -> Path:
+    """Write ``report.md`` summarizing a run (the plots must already exist)."""
+    t, d, net = resolved["training"], resolved["data"], resolved["network"]
+    last = metrics[-1]
+    best = max(metrics, key=lambda r: r["test_acc"])
+    trained = [r for r in metrics if r["epoch"] > 0]
+    per_epoch = float(np.mean([r["train_time"] for r in trained])) if trained else 0.0
+    per_epoch_all = float(np.mean([r["epoch_time"] for r in trained])) if trained else 0.0
+    hit = time_to_accuracy(metrics, t["target_accuracy"])
+    sizes = "-".join(str(s) for s in (net.get("inputs"), *net.get("hidden", []),
+                                      net.get("outputs")))
+    reach = (f"epoch {hit[0]}, after {hit[1]:.2f} s of training" if hit
+             else "not reached")
+    lines = [
+        f"# spicelearn run: {d['dataset']}",
+        "",
+        "| | |", "|---|---|",
+        f"| dataset | {d['dataset']}: {n_train} training, {n_test} test samples "
+        f"(inputs ±{d['scale']:g} V) |",
+        f"| network | {net.get('name')} {sizes}, {circuit.n_devices} devices in "
+        f"{len(circuit.layer_sizes)} layers, g ∈ [{circuit.g_min:g}, {circuit.g_max:g}] S |",
+        f"| engine | {engine} (workers {t['workers']}) |",
+        f"| rule | EqProp, {t['nudging']} nudging, β = {t['beta']:g}, cost {t['cost']} |",
+        f"| optimizer | {t['optimizer']}, lr {t['lr']}, schedule {t['schedule']}, "
+        f"batch {t['batch_size']} |",
+        f"| epochs | {last['epoch']} |",
+        f"| final test accuracy | {100 * last['test_acc']:.2f} % (train {100 * last['train_acc']:.2f} %) |",
+        f"| best test accuracy | {100 * best['test_acc']:.2f} % (epoch {best['epoch']}) |",
+        f"| time per epoch | {per_epoch:.3f} s training, {per_epoch_all:.3f} s with evaluation |",
+        f"| total training time | {last['cum_train_time']:.2f} s |",
+        f"| test accuracy ≥ {100 * t['target_accuracy']:g} % | {reach} |",
+        "",
+        "![loss](plots/loss.png)",
+        "",
+        "![accuracy](plots/accuracy.png)",
+        "",
+        "![conductances](plots/conductances.png)",
+        "",
+        "Per-epoch numbers: `metrics.csv`; resolved config: `config.toml`.",
+        "",
+    ]
+    return write_atomic(run_dir / "report.md", "\n".join(lines))

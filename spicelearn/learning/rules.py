@@ -1,0 +1,88 @@
+"""Learning rules: settled phases → a gradient estimate → a desired Δg per device.
+
+A :class:`LearningRule` settles whatever phases it needs for a mini-batch and
+returns the batch-averaged estimate of ∂L/∂g (n_devices,); the optimizer turns it
+into the desired change ``Δg = −η ∂L/∂g`` (optimizers.py) and a programmer
+realizes that change on the devices (programmer.py).
+
+:class:`EqProp` (references.md §1): with nudges (β1, β2) — positive (0, β),
+negative (−β, 0) or centered (−β, +β) — and the energy derivative
+``∂E/∂g = ½ ΔV²`` of each device,
+
+    ∂L/∂g ≈ [½ ΔV²(s_β2) − ½ ΔV²(s_β1)] / (β2 − β1),
+
+averaged over the batch. The nudging currents ``I = −β ∂C/∂V`` come from the
+cost (costs.py) at the free-phase outputs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engines.base import Engine, Settled
+from ..errors import ConfigError
+from ..network.circuit import Circuit
+from .costs import Cost
+from .eqprop import eqprop_gradient
+from .nudging import Nudging, settle_phases
+
+
+@dataclass(frozen=True)
+class RuleStep:
+    """One mini-batch worth of learning signal.
+
+    Attributes:
+        grad: (n_devices,) batch-mean estimate of ∂L/∂g.
+        free: the free phase of the batch (outputs give the loss and accuracy).
+        loss: (B,) cost of each sample at the free phase.
+    """
+
+    grad: np.ndarray
+    free: Settled
+    loss: np.ndarray
+
+
+class LearningRule(ABC):
+    """Estimates ∂L/∂g for a mini-batch from settled phases."""
+
+    name = "rule"
+
+    @abstractmethod
+    def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
+                 targets: np.ndarray) -> RuleStep:
+        """Settle the phases of a batch and return the batch-mean gradient estimate.
+
+        Args:
+            inputs: (B, n_features) input voltages [V].
+            targets: (B, n_classes) targets (cost-specific, see data/datasets.py).
+        """
+
+
+def make_nudging(kind: str, beta: float) -> Nudging:
+    """(β1, β2) for ``positive`` (0, β), ``negative`` (−β, 0) or ``centered`` (−β, β)."""
+    if beta <= 0:
+        raise ConfigError(f"config key 'training.beta' must be > 0, got {beta}")
+    if kind not in ("positive", "negative", "centered"):
+        raise ConfigError(f"unknown value '{kind}' for 'training.nudging' "
+                          "(known: positive, negative, centered)")
+    return getattr(Nudging, kind)(beta)
+
+
+class EqProp(LearningRule):
+    """Equilibrium Propagation with a two-point nudging pair."""
+
+    name = "eqprop"
+
+    def __init__(self, cost: Cost, nudging: Nudging) -> None:
+        self.cost = cost
+        self.nudging = nudging
+
+    def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
+                 targets: np.ndarray) -> RuleStep:
+        phases = settle_phases(engine, circuit, inputs, targets, self.cost, self.nudging)
+        grad = np.asarray(eqprop_gradient(phases), dtype=float).mean(axis=0)
+        loss = self.cost.value(phases.free.outputs, targets, circuit.differential)
+        return RuleStep(grad=grad, free=phases.free, loss=loss)

@@ -1,0 +1,146 @@
+"""The run folder: resolved config, run id, metrics, and guarding other runs.
+
+Layout of ``DIR`` (see docs/training.md)::
+
+    config.toml          the resolved config (every default filled in)
+    run.json             run id, dataset/network summary, engine
+    metrics.csv          one row per epoch (epoch 0 = before training)
+    checkpoints/         epoch_NNNN.npz + epoch_NNNN.json (checkpoint.py)
+    plots/               loss.png, accuracy.png, conductances.png
+    report.md            the run summarized
+
+A folder "holds a run" when it has ``config.toml``, ``run.json`` or
+``checkpoints/``; a new run refuses such a folder unless forced.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..errors import RunDirError
+from ..fileio import write_atomic
+
+RUN_FILES = ("config.toml", "run.json", "metrics.csv", "report.md")
+RUN_DIRS = ("checkpoints", "plots")
+METRIC_COLUMNS = ("epoch", "loss", "train_acc", "test_acc", "test_loss", "epoch_time",
+                  "train_time", "cum_train_time")
+
+
+def holds_run(path: str | Path) -> bool:
+    p = Path(path)
+    return any((p / f).exists() for f in ("config.toml", "run.json", "checkpoints"))
+
+
+def prepare_new_run_dir(path: str | Path, force: bool) -> Path:
+    """Make ``path`` ready for a new run.
+
+    Raises:
+        RunDirError: it is a file, or it holds another run and ``force`` is false.
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise RunDirError(f"output path {p} exists and is not a folder")
+    if holds_run(p):
+        if not force:
+            raise RunDirError(f"output folder {p} holds another run (use --resume {p} to "
+                              "continue it or --force to replace it)")
+        for f in RUN_FILES:
+            (p / f).unlink(missing_ok=True)
+        for d in RUN_DIRS:
+            shutil.rmtree(p / d, ignore_errors=True)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def dump_toml(data: dict[str, Any]) -> str:
+    """TOML text for nested dicts of numbers, strings, booleans and lists."""
+    out: list[str] = []
+
+    def table(d: dict[str, Any], name: str) -> None:
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        if name and (scalars or not any(isinstance(v, dict) for v in d.values())):
+            out.append(f"\n[{name}]")
+        for k, v in scalars.items():
+            out.append(f"{k} = {_toml_value(v)}")
+        for k, v in d.items():
+            if isinstance(v, dict):
+                table(v, f"{name}.{k}" if name else k)
+
+    table(data, "")
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def run_id_of(resolved: dict[str, Any]) -> str:
+    """A short hash of the resolved config; ``training.workers`` does not count."""
+    d = json.loads(json.dumps(resolved))
+    d.get("training", {}).pop("workers", None)
+    text = json.dumps(d, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def write_metrics(path: str | Path, rows: list[dict[str, float]]) -> Path:
+    """Write all metrics rows as CSV (atomically)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(METRIC_COLUMNS), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (int(r[k]) if k == "epoch" else f"{float(r[k]):.6g}")
+                    for k in METRIC_COLUMNS})
+    return write_atomic(path, buf.getvalue())
+
+
+def read_metrics(path: str | Path) -> list[dict[str, float]]:
+    with Path(path).open(newline="") as fh:
+        return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()}
+                for row in csv.DictReader(fh)]
+
+
+_NETWORK_DEFAULTS: dict[str, Any] = {
+    "kind": "layered", "name": "layered", "hidden": [], "differential": True,
+    "bias": [0.5, -0.5], "amplifier_gain": 0.0, "load_resistance": 0.0,
+}
+_DIODE_DEFAULTS: dict[str, Any] = {"kind": "spice", "is": 1e-14, "n": 1.0, "g_on": 1e-2,
+                                   "v_smooth": 1e-2, "v_hi": 0.0, "v_lo": 0.0}
+_DEVICE_DEFAULTS: dict[str, Any] = {"g_min": 1e-5, "g_max": 1e-2, "init_low": 1e-4,
+                                    "init_high": 1e-3}
+
+
+def resolve_network_table(table: dict[str, Any]) -> dict[str, Any]:
+    """A layered ``[network]`` table with the defaults of ``network/from_config.py`` filled in."""
+    if table.get("kind", "layered") != "layered":
+        return json.loads(json.dumps(table))
+    out = {**_NETWORK_DEFAULTS, **{k: v for k, v in table.items()
+                                   if k not in ("diode", "devices")}}
+    for k in ("amplifier_gain", "load_resistance"):
+        out[k] = float(out[k])
+    out["bias"] = [float(b) for b in out["bias"]]
+    out["diode"] = {k: (v if k == "kind" else float(v)) for k, v in
+                    {**_DIODE_DEFAULTS, **table.get("diode", {})}.items()}
+    out["devices"] = {k: float(v) for k, v in {**_DEVICE_DEFAULTS,
+                                                **table.get("devices", {})}.items()}
+    return out

@@ -1,0 +1,308 @@
+"""The trainer: epochs of EqProp mini-batches, evaluation, checkpoints.
+
+One epoch visits every training sample exactly once, in an order drawn from a
+generator seeded by the run seed (its state is checkpointed). Each mini-batch:
+the rule settles its phases and estimates ∂L/∂g, the optimizer turns that into a
+desired Δg, the programmer realizes it. After each epoch both splits are
+evaluated with the free phase only (loss = mean cost, accuracy = argmax of the
+class predictions); the test split never reaches the update. Epoch 0 is the
+evaluation of the initial conductances.
+
+Times: ``train_time`` [s] is the wall time of the epoch's updates (settling all
+phases, computing and programming Δg); ``epoch_time`` adds the evaluation;
+``cum_train_time`` sums ``train_time``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from ..data import (
+    DataConfig,
+    Dataset,
+    check_compatible,
+    encode_targets,
+    load_dataset,
+    resolve_data,
+)
+from ..engines.base import Engine
+from ..errors import ConfigError
+from ..network.circuit import Circuit
+from ..run_config import RunConfig
+from .checkpoint import Checkpoint, save_checkpoint
+from .costs import Cost, make_cost, predictions
+from .optimizers import Optimizer, make_optimizer
+from .programmer import Programmer, make_programmer
+from .rules import EqProp, LearningRule, make_nudging
+from .rundir import resolve_network_table, run_id_of, write_metrics
+from .schema import TrainingConfig, resolve_training
+
+
+@dataclass
+class Setup:
+    """Everything a run needs, checked, before anything runs or is written."""
+
+    seed: int
+    resolved: dict[str, Any]
+    run_id: str
+    data_cfg: DataConfig
+    training: TrainingConfig
+    circuit: Circuit
+    dataset: Dataset
+    cost: Cost
+    rule: LearningRule
+    optimizer: Optimizer
+    programmer: Programmer
+
+    def targets(self, labels: np.ndarray) -> np.ndarray:
+        t = self.training
+        return encode_targets(labels, self.dataset.n_classes, t.cost, t.target, t.target_off)
+
+
+def prepare(rc: RunConfig) -> Setup:
+    """Resolve and check a run config; build circuit, dataset, rule, optimizer, programmer.
+
+    Raises:
+        ConfigError: unknown dataset, incompatible sizes, bad training values.
+    """
+    dcfg = resolve_data(rc.data)
+    tcfg = resolve_training(rc.training)
+    circuit = rc.circuit()
+    if not circuit.outputs:
+        raise ConfigError("the network has no outputs to train (network.kind must be 'layered')")
+    ds = load_dataset(dcfg, rc.seed)
+    check_compatible(ds, circuit.n_features, circuit.n_classes)
+    cost = make_cost(tcfg.cost, tcfg.temperature)
+    rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
+    opt = make_optimizer(tcfg, circuit.layer_sizes)
+    prog = make_programmer(tcfg.programmer, circuit.g_min, circuit.g_max)
+    resolved = {"seed": rc.seed, "network": resolve_network_table(rc.network),
+                "data": dcfg.as_dict(), "training": tcfg.as_dict()}
+    return Setup(rc.seed, resolved, run_id_of(resolved), dcfg, tcfg, circuit, ds, cost, rule,
+                 opt, prog)
+
+
+def make_engine(name: str, workers: int = 1) -> Engine:
+    """The engine ``training.engine`` names (ngspice gets ``workers`` processes)."""
+    if name == "numeric":
+        from ..engines.numeric import NumericEngine
+
+        return NumericEngine()
+    if name == "ngspice":
+        from ..engines.ngspice import NgspiceEngine
+
+        return NgspiceEngine(workers=workers)
+    raise ConfigError(f"unknown value '{name}' for 'training.engine' (known: ngspice, numeric)")
+
+
+def evaluate(engine: Engine, circuit: Circuit, cost: Cost, inputs: np.ndarray,
+             labels: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+    """(mean cost, accuracy) of the free phase on a split."""
+    free = engine.settle(circuit, inputs, None)
+    loss = float(np.mean(cost.value(free.outputs, targets, circuit.differential)))
+    pred = np.argmax(predictions(free.outputs, circuit.differential), axis=1)
+    return loss, float(np.mean(pred == labels))
+
+
+def new_rng(seed: int) -> np.random.Generator:
+    """The shuffling generator of a run."""
+    return np.random.default_rng([seed, 0xE90C])
+
+
+@dataclass
+class TrainResult:
+    circuit: Circuit
+    metrics: list[dict[str, float]]
+    g_init: np.ndarray
+
+
+def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
+          start: Checkpoint | None = None, progress: bool = True,
+          on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+    """Train for ``training.epochs`` epochs (continuing after ``start`` if given).
+
+    With ``run_dir``, a checkpoint and ``metrics.csv`` are written after every
+    epoch (epoch 0 included). Reproducible from (config, seed): a run resumed from
+    a checkpoint gives the same conductances and metrics as an uninterrupted one.
+    """
+    t, ds = setup.training, setup.dataset
+    circuit, rng = setup.circuit, new_rng(setup.seed)
+    y_train, y_test = setup.targets(ds.y_train), setup.targets(ds.y_test)
+    g_init = circuit.g.copy()
+    metrics: list[dict[str, float]] = []
+    if start is not None:
+        circuit = circuit.with_conductances(start.g)
+        setup.optimizer.load_state(start.optimizer_state)
+        setup.programmer.load_state(start.programmer_state)
+        rng.bit_generator.state = start.rng_state
+        metrics = [dict(r) for r in start.metrics]
+
+    def checkpoint(epoch: int) -> None:
+        if run_dir is None:
+            return
+        save_checkpoint(run_dir, Checkpoint(
+            epoch=epoch, run_id=setup.run_id, g=circuit.g, optimizer=setup.optimizer.name,
+            optimizer_state=setup.optimizer.state(), rng_state=rng.bit_generator.state,
+            metrics=metrics, programmer_state=setup.programmer.state()))
+        write_metrics(Path(run_dir) / "metrics.csv", metrics)
+
+    def record(epoch: int, train_time: float, t0: float) -> dict[str, float]:
+        loss, train_acc = evaluate(engine, circuit, setup.cost, ds.x_train, ds.y_train, y_train)
+        test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test, y_test)
+        cum = (metrics[-1]["cum_train_time"] if metrics else 0.0) + train_time
+        row = {"epoch": epoch, "loss": loss, "train_acc": train_acc, "test_acc": test_acc,
+               "test_loss": test_loss, "epoch_time": time.perf_counter() - t0,
+               "train_time": train_time, "cum_train_time": cum}
+        metrics.append(row)
+        checkpoint(epoch)
+        if on_epoch is not None:
+            on_epoch(row)
+        return row
+
+    if start is None:
+        record(0, 0.0, time.perf_counter())
+    first = metrics[-1]["epoch"] + 1 if metrics else 1
+    n, bs = len(ds.y_train), t.batch_size
+    n_batches = -(-n // bs)
+    bar = tqdm(total=(t.epochs - first + 1) * n_batches, file=sys.stderr, unit="batch",
+               disable=not progress or not sys.stderr.isatty(), dynamic_ncols=True)
+    try:
+        for epoch in range(first, t.epochs + 1):
+            t0 = time.perf_counter()
+            order = rng.permutation(n)
+            for start_i in range(0, n, bs):
+                b = order[start_i:start_i + bs]
+                step = setup.rule.estimate(engine, circuit, ds.x_train[b], y_train[b])
+                dg = setup.optimizer.step(step.grad, epoch - 1)
+                circuit = circuit.with_conductances(setup.programmer.program(circuit.g, dg).g)
+                bar.update(1)
+            row = record(epoch, time.perf_counter() - t0, t0)
+            bar.set_postfix(epoch=epoch, loss=f"{row['loss']:.4g}",
+                            train=f"{row['train_acc']:.3f}", test=f"{row['test_acc']:.3f}")
+    finally:
+        bar.close()
+    return TrainResult(circuit=circuit, metrics=metrics, g_init=g_init)
+
+
+@dataclass
+class RunSummary:
+    """What a finished (or resumed) run in a folder reports."""
+
+    run_dir: Path
+    metrics: list[dict[str, float]]
+    engine: str
+
+
+def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], g_init: np.ndarray,
+            g_end: np.ndarray) -> None:
+    from .report import plot_conductances, plot_curves, write_report
+
+    title = setup.dataset.name
+    plots = run_dir / "plots"
+    plot_curves(metrics, plots, title, setup.training.target_accuracy)
+    plot_conductances(setup.circuit, g_init, g_end, plots, title)
+    write_report(run_dir, setup.resolved, setup.circuit, metrics, setup.training.engine,
+                 len(setup.dataset.y_train), len(setup.dataset.y_test))
+
+
+def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
+         on_epoch: Callable[[dict[str, float]], None] | None) -> RunSummary:
+    from .checkpoint import load_checkpoint
+
+    t = setup.training
+    if start is not None and start.epoch >= t.epochs:
+        metrics, g_end = start.metrics, start.g
+    else:
+        with make_engine(t.engine, t.workers) as engine:
+            res = train(setup, engine, run_dir, start, progress=not quiet, on_epoch=on_epoch)
+        metrics, g_end = res.metrics, res.circuit.g
+    g_init = load_checkpoint(run_dir, setup.run_id, epoch=0).g
+    _finish(setup, run_dir, metrics, g_init, g_end)
+    return RunSummary(run_dir, metrics, t.engine)
+
+
+def train_in_folder(config_path: str | Path, out: str | Path, force: bool = False,
+                    quiet: bool = False, workers: int | None = None,
+                    on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
+    """``spicelearn train CONFIG --out DIR``: check everything, then train into DIR.
+
+    Raises:
+        ConfigError: a bad config (nothing is written).
+        RunDirError: DIR holds another run and ``force`` is false (nothing is written).
+    """
+    import json
+
+    from ..fileio import write_atomic
+    from ..run_config import load_run_config
+    from .rundir import dump_toml, prepare_new_run_dir
+
+    rc = load_run_config(config_path)
+    if workers is not None:
+        rc = RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
+    setup = prepare(rc)
+    run_dir = prepare_new_run_dir(out, force)
+    write_atomic(run_dir / "config.toml", dump_toml(setup.resolved))
+    info = {"run_id": setup.run_id, "source_config": str(config_path),
+            "dataset": setup.dataset.name, "n_devices": setup.circuit.n_devices,
+            "engine": setup.training.engine}
+    write_atomic(run_dir / "run.json", json.dumps(info, indent=1) + "\n")
+    return _run(setup, run_dir, None, quiet, on_epoch)
+
+
+def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup, Path]:
+    import json
+
+    from ..errors import CheckpointError, RunDirError
+    from ..run_config import load_run_config
+
+    p = Path(run_dir)
+    if not (p / "config.toml").is_file() or not (p / "run.json").is_file():
+        raise RunDirError(f"{p} holds no spicelearn run (no config.toml / run.json)")
+    rc = load_run_config(p / "config.toml")
+    if workers is not None:
+        rc = RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
+    setup = prepare(rc)
+    try:
+        recorded = json.loads((p / "run.json").read_text())["run_id"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunDirError(f"{p / 'run.json'} is unreadable: {exc}") from None
+    if recorded != setup.run_id:
+        raise CheckpointError(f"{p / 'config.toml'} no longer matches the run recorded in "
+                              f"{p / 'run.json'} (run id {recorded} vs {setup.run_id})")
+    return setup, p
+
+
+def resume_folder(run_dir: str | Path, quiet: bool = False, workers: int | None = None,
+                  on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
+    """``spicelearn train --resume DIR``: continue from the newest checkpoint."""
+    from .checkpoint import load_checkpoint
+
+    setup, p = _load_folder(run_dir, workers)
+    start = load_checkpoint(p, setup.run_id)
+    load_checkpoint(p, setup.run_id, epoch=0)
+    return _run(setup, p, start, quiet, on_epoch)
+
+
+def evaluate_folder(run_dir: str | Path) -> dict[str, float]:
+    """``spicelearn evaluate DIR``: free-phase loss and accuracy of the newest checkpoint."""
+    from .checkpoint import load_checkpoint
+
+    setup, p = _load_folder(run_dir)
+    ck = load_checkpoint(p, setup.run_id)
+    circuit = setup.circuit.with_conductances(ck.g)
+    ds = setup.dataset
+    with make_engine(setup.training.engine, setup.training.workers) as engine:
+        loss, acc = evaluate(engine, circuit, setup.cost, ds.x_train, ds.y_train,
+                             setup.targets(ds.y_train))
+        test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test,
+                                       setup.targets(ds.y_test))
+    return {"epoch": ck.epoch, "loss": loss, "train_acc": acc, "test_loss": test_loss,
+            "test_acc": test_acc, "n_test": len(ds.y_test), "n_train": len(ds.y_train)}

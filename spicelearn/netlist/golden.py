@@ -1,0 +1,63 @@
+"""The reference netlists in ``netlists/``, rendered from the example configs.
+
+Each ``examples/<name>.toml`` renders (static form, all inputs 0 V, nudges 0 A,
+initial conductances drawn from the config's seed) to ``netlists/<name>.cir``.
+Zero inputs keep the files independent of any dataset; the conductances are
+what differs between seeds. Regenerate with::
+
+    python -m spicelearn.netlist.golden          # rewrite netlists/*.cir
+    python -m spicelearn.netlist.golden --check  # exit 1 if any file differs
+
+A test regenerates them and compares byte for byte.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..fileio import write_atomic
+from ..run_config import load_run_config
+from .render import render_netlist
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+NETLISTS = ROOT / "netlists"
+GOLDEN = ("crossbar4x4", "xor", "iris")
+
+
+def render_example(name: str, mode: str = "static", examples: Path = EXAMPLES) -> str:
+    """The netlist text of ``examples/<name>.toml`` (zero inputs)."""
+    return render_netlist(load_run_config(examples / f"{name}.toml").circuit(), mode=mode)
+
+
+def regenerate(out_dir: Path = NETLISTS, examples: Path = EXAMPLES) -> list[Path]:
+    """Write every reference netlist; returns the paths written."""
+    return [write_atomic(out_dir / f"{n}.cir", render_example(n, examples=examples))
+            for n in GOLDEN]
+
+
+def stale(out_dir: Path = NETLISTS, examples: Path = EXAMPLES) -> list[str]:
+    """Names of reference netlists that are missing or differ from a fresh render."""
+    out = []
+    for n in GOLDEN:
+        p = out_dir / f"{n}.cir"
+        if not p.is_file() or p.read_bytes() != render_example(n, examples=examples).encode():
+            out.append(n)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if "--check" in args:
+        bad = stale()
+        for n in bad:
+            print(f"netlists/{n}.cir is stale", file=sys.stderr)
+        return 1 if bad else 0
+    for p in regenerate():
+        print(f"wrote {p.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
