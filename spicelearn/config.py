@@ -52,6 +52,12 @@ def check_keys(data: dict[str, Any], schema: Schema, prefix: str = "") -> None:
         if float in types and isinstance(value, int) and not isinstance(value, bool):
             continue
         if bool not in types and isinstance(value, bool):
-            raise ConfigError(f"config key '{dotted}' must be {_type_name(expected)}, not {value!r}")
+            raise ConfigError(
+                f"config key '{dotted}' must "
+                f"be {_type_name(expected)}, not {value!r}"
+            )
         if not isinstance(value, types):
-            raise ConfigError(f"config key '{dotted}' must be {_type_name(expected)}, not {value!r}")
+            raise ConfigError(
+                f"config key '{dotted}' must "
+                f"be {_type_name(expected)}, not {value!r}"
+            )

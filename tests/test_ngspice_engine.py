@@ -82,7 +82,6 @@ def test_alter_conductances_matches_fresh_load(engine):
     g[::3] *= 1.7
     c2 = c.with_conductances(g)
     altered = engine.settle(c2, x, n)
-    print("ALT", np.abs(altered.v - NumericEngine().settle(c2, x, n).v).max())
     session().reset()  # the next call has to load the netlist afresh
     fresh = NgspiceEngine().settle(c2, x, n)
     assert np.max(np.abs(altered.v - fresh.v)) < 1e-12

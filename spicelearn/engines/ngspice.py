@@ -229,7 +229,7 @@ class NgspiceEngine(Engine):
                 s.command("option " + " ".join(
                     f"{k}={v}" for k, v in {**NGSPICE_DEFAULTS, **self.options}.items()))
         lines = s.lines_since(mark)
-        node = worst_node(lines)
+        node = worst_node(lines, circuit)
         text = render_netlist(circuit, mode="sweep", options=self.options)
         folder = self._keep(text, lines, circuit, x[sample], sample)
         rungs = ", ".join(name for name, _ in RETRY_LADDER)
@@ -259,10 +259,26 @@ class NgspiceEngine(Engine):
 
 
 _NODE_LINE = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s*$")
+_TROUBLE_NODE = re.compile(r'trouble with node "?([^"\s]+)"?')
+_TROUBLE_INSTANCE = re.compile(r"trouble with \S+-instance (\S+)")
 
 
-def worst_node(lines: list[str]) -> str | None:
-    """The node with the largest Newton change in ngspice's last "Last Node Voltages" dump."""
+def worst_node(lines: list[str], circuit: Circuit | None = None) -> str | None:
+    """The node ngspice blames for a failed point.
+
+    In order: the node of ngspice's last "trouble with node" message; the first
+    non-ground node of the instance in a "trouble with <model>-instance" message;
+    the node with the largest Newton change in a "Last Node Voltages" dump.
+    """
+    for ln in reversed(lines):
+        m = _TROUBLE_NODE.search(ln)
+        if m:
+            return m.group(1)
+        m = _TROUBLE_INSTANCE.search(ln)
+        if m and circuit is not None:
+            for el in circuit.elements:
+                if el.name.lower() == m.group(1).lower():
+                    return next((nd for nd in el.nodes if nd != "0"), None)
     starts = [i for i, ln in enumerate(lines) if "Last Node Voltages" in ln]
     if not starts:
         return None
@@ -270,18 +286,16 @@ def worst_node(lines: list[str]) -> str | None:
     for ln in lines[starts[-1] + 1:]:
         m = _NODE_LINE.match(ln)
         if not m:
-            if best >= 0 and ln.strip():
-                break
             continue
         name, last, prev = m.groups()
         try:
             change = abs(float(last) - float(prev))
         except ValueError:
             continue
-        if not np.isfinite(change):
-            change = np.inf
         if "#branch" in name:
             continue
+        if not np.isfinite(change):
+            change = np.inf
         if change > best:
             best, worst = change, name
     return worst

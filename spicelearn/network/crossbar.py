@@ -53,12 +53,18 @@ def build_crossbar(xb: Crossbar) -> Circuit:
     """Lower a crossbar to a flat :class:`Circuit`."""
     g = np.asarray(xb.conductances, dtype=float)
     if g.ndim != 2 or 0 in g.shape:
-        raise NetworkError(f"crossbar conductances must be a non-empty (rows, cols) array, got shape {g.shape}")
+        raise NetworkError(
+            f"crossbar conductances must be a "
+            f"non-empty (rows, cols) array, got shape {g.shape}"
+        )
     check_conductances(g)
     if xb.r_wire < 0:
         raise NetworkError("wire resistance must be >= 0")
     if xb.termination not in TERMINATIONS:
-        raise NetworkError(f"unknown termination '{xb.termination}' (known: {', '.join(TERMINATIONS)})")
+        raise NetworkError(
+            f"unknown termination '{xb.termination}' "
+            f"(known: {', '.join(TERMINATIONS)})"
+        )
     if xb.termination == "resistor" and xb.r_term <= 0:
         raise NetworkError("termination resistance must be > 0")
     rows, cols = g.shape
@@ -85,8 +91,10 @@ def build_crossbar(xb: Crossbar) -> Circuit:
     if wired:
         for j in range(cols):
             for i in range(rows - 1):
-                elements.append(Element("R", f"Rcw{i}_{j}", (cnode(i, j), cnode(i + 1, j)), xb.r_wire))
-            elements.append(Element("R", f"Rcw{rows - 1}_{j}", (cnode(rows - 1, j), f"cout{j}"), xb.r_wire))
+                elements.append(Element(
+                    "R", f"Rcw{i}_{j}", (cnode(i, j), cnode(i + 1, j)), xb.r_wire))
+            elements.append(Element(
+                "R", f"Rcw{rows - 1}_{j}", (cnode(rows - 1, j), f"cout{j}"), xb.r_wire))
     for i in range(rows):
         for j in range(cols):
             devices.append(Device(f"Rw1_{i}_{j}", rnode(i, j), cnode(i, j), 1, i, j))

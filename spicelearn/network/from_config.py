@@ -84,7 +84,10 @@ def network_from_config(table: dict[str, Any], seed: int) -> LayeredNetwork | Cr
     """Build the network description; initial conductances drawn from ``seed``."""
     kind = table.get("kind", "layered")
     if kind not in KINDS:
-        raise ConfigError(f"unknown network kind '{kind}' in 'network.kind' (known: {', '.join(KINDS)})")
+        raise ConfigError(
+            f"unknown network kind '{kind}' "
+            f"in 'network.kind' (known: {', '.join(KINDS)})"
+        )
     dev = table.get("devices", {})
     model = dev.get("model", "ideal")
     if model not in DEVICE_MODELS:
@@ -96,13 +99,19 @@ def network_from_config(table: dict[str, Any], seed: int) -> LayeredNetwork | Cr
     high = float(dev.get("init_high", 1e-3))
     for key, v in (("g_min", g_min), ("g_max", g_max), ("init_low", low), ("init_high", high)):
         if v <= 0:
-            raise ConfigError(f"config key 'network.devices.{key}' must be a conductance > 0 S, got {v}")
+            raise ConfigError(
+                f"config key 'network.devices.{key}' "
+                f"must be a conductance > 0 S, got {v}"
+            )
     rng = np.random.default_rng(seed)
     try:
         if kind == "crossbar":
             rows, cols = int(_require(table, "rows")), int(_require(table, "cols"))
             if rows <= 0 or cols <= 0:
-                raise ConfigError(f"'network.rows' and 'network.cols' must be > 0, got {rows}x{cols}")
+                raise ConfigError(
+                    f"'network.rows' and 'network.cols' "
+                    f"must be > 0, got {rows}x{cols}"
+                )
             g = init_conductances([(rows, cols)], g_min, g_max, low, high, rng)[0]
             return Crossbar(
                 conductances=g,
@@ -121,7 +130,10 @@ def network_from_config(table: dict[str, Any], seed: int) -> LayeredNetwork | Cr
                 raise ConfigError(f"config key 'network.{key}' must be > 0, got {v}")
         for i, h in enumerate(hidden):
             if h <= 0:
-                raise ConfigError(f"config key 'network.hidden' has a zero-size layer (layer {i + 1} = {h})")
+                raise ConfigError(
+                    f"config key 'network.hidden' "
+                    f"has a zero-size layer (layer {i + 1} = {h})"
+                )
         bias = table.get("bias", [0.5, -0.5])
         if not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bias):
             raise ConfigError("config key 'network.bias' must be a list of voltages")

@@ -207,7 +207,7 @@ def build_layered(net: LayeredNetwork) -> Circuit:
                 devices.append(Device(f"Rw{layer}_{i}_{j}", a, b, layer, i, j))
         layer_sizes.append(len(rows) * len(cols))
         if layer < n_layers:
-            for j, h in enumerate(cols):
+            for h in cols:
                 if net.diode.kind == "spice":
                     elements.append(Element("D", f"D{h}f", (h, hi_node), model="dclamp"))
                     elements.append(Element("D", f"D{h}r", (lo_node, h), model="dclamp"))
@@ -244,7 +244,8 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         f"inputs as (+x, -x) source pairs; {len(net.bias)} bias source(s) per layer "
         f"{list(net.bias)} V",
         f"hidden nonlinearity: {describe_diode(net.diode)}",
-        f"amplifiers: {'gain %g (VCVS forward, CCCS 1/A backward)' % net.amplifier_gain if net.amplifier_gain else 'none'}",
+        "amplifiers: " + (f"gain {net.amplifier_gain:g} (VCVS forward, CCCS 1/A backward)"
+                          if net.amplifier_gain else "none"),
         f"conductance bounds [{net.g_min:g}, {net.g_max:g}] S",
     )
     return Circuit(
@@ -268,7 +269,8 @@ def build_layered(net: LayeredNetwork) -> Circuit:
 
 def describe_diode(d: DiodePair) -> str:
     if d.kind == "spice":
-        return f"SPICE diode pair IS={d.IS:g} A N={d.N:g}, biases v_hi={d.v_hi:g} V v_lo={d.v_lo:g} V"
+        return (f"SPICE diode pair IS={d.IS:g} A N={d.N:g}, "
+                f"biases v_hi={d.v_hi:g} V v_lo={d.v_lo:g} V")
     if d.kind == "ideal":
         return (f"ideal diode pair g_on={d.g_on:g} S v_smooth={d.v_smooth:g} V, "
                 f"biases v_hi={d.v_hi:g} V v_lo={d.v_lo:g} V")
