@@ -147,9 +147,13 @@ class Session:
         if len(cmd) > MAX_COMMAND:
             raise ValueError(f"ngspice command of {len(cmd)} characters (limit {MAX_COMMAND})")
         self.n_commands += 1
-        if self.n_commands % RELEASE_EVERY == 0:
-            self._lib.ngSpice_Command(ffi.NULL)  # free the command history
         return int(self._lib.ngSpice_Command(cmd.encode("ascii")))
+
+    def release_history(self) -> None:
+        """Free ngspice's command history (``ngSpice_Command(NULL)``) every so often."""
+        if self.n_commands >= RELEASE_EVERY:
+            self._lib.ngSpice_Command(ffi.NULL)
+            self.n_commands = 0
 
     def run_background(self, cmd: str) -> int:
         """Run an analysis command in ngspice's background thread and wait for it.

@@ -110,6 +110,7 @@ class NgspiceEngine(Engine):
                         n: np.ndarray | None) -> np.ndarray:
         """(B, n_nodes) node voltages [V] of a checked batch, in this process."""
         s = session()
+        s.release_history()
         self._ensure_loaded(s, circuit)
         mark = s.mark()
         B = x.shape[0]

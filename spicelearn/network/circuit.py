@@ -59,10 +59,10 @@ class DiodeModel:
 
 @dataclass(frozen=True)
 class IdealDiodeModel:
-    """A smooth ideal diode: ``I = g_on · (V + sqrt(V² + v_s²)) / 2``.
+    """A smooth ideal diode: ``I = g_on/2 · (V + sqrt(V² + v_s²) − v_s)``.
 
-    A well-posed rectifier (no ``abs`` or step): conductance ``g_on`` when
-    forward-biased, about ``g_on·v_s²/(4|V|)`` when reverse-biased.
+    A well-posed rectifier (no ``abs`` or step; device_models/ideal_diode.lib):
+    I(0) = 0, slope → ``g_on`` when forward-biased, reverse current → −g_on·v_s/2.
     """
 
     name: str
