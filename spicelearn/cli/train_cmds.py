@@ -60,9 +60,11 @@ def train(config: Path | None, out: Path | None, resume: Path | None, force: boo
                f"{100 * last['test_acc']:.2f} % (best {100 * best['test_acc']:.2f} % at epoch "
                f"{int(best['epoch'])}), train {100 * last['train_acc']:.2f} %, "
                f"{last['cum_train_time']:.2f} s training")
-    hit = time_to_accuracy(summary.metrics, 0.93)
+    target = summary.target_accuracy
+    hit = time_to_accuracy(summary.metrics, target)
     if hit is not None:
-        click.echo(f"test accuracy >= 93 % at epoch {hit[0]} after {hit[1]:.2f} s of training")
+        click.echo(f"test accuracy >= {100 * target:g} % at epoch {hit[0]} after "
+                   f"{hit[1]:.2f} s of training")
     click.echo(f"report: {summary.run_dir / 'report.md'}")
 
 

@@ -206,8 +206,8 @@ class Session:
         out = self.lines_since(mark)
         if rc or error_lines(out):
             self.reset()
-            raise SimulationError("ngspice rejected the netlist: "
-                                  + ("; ".join(error_lines(out)[:3]) or f"ngSpice_Circ returned {rc}"))
+            why = "; ".join(error_lines(out)[:3]) or f"ngSpice_Circ returned {rc}"
+            raise SimulationError(f"ngspice rejected the netlist: {why}")
         self.loaded = key
         self.g = np.array(g, dtype=float)
         self.tables = {}

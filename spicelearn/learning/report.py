@@ -44,6 +44,7 @@ def plot_curves(metrics: list[dict[str, float]], folder: Path, title: str,
     ax.plot(ep, [r["loss"] for r in metrics], "o-", ms=3, label="train")
     ax.plot(ep, [r["test_loss"] for r in metrics], "s--", ms=3, label="test")
     ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean cost (free phase)")
     ax.set_title(f"{title}: loss")
@@ -58,6 +59,7 @@ def plot_curves(metrics: list[dict[str, float]], folder: Path, title: str,
     ax.axhline(100 * target_accuracy, color="grey", lw=0.8, ls=":",
                label=f"target {100 * target_accuracy:g} %")
     ax.set_ylim(0, 101)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy [%]")
     ax.set_title(f"{title}: accuracy")
@@ -73,13 +75,16 @@ def plot_conductances(circuit: Circuit, g_start: np.ndarray, g_end: np.ndarray,
     """Per-layer histograms of the conductances at the start and the end."""
     plt = _pyplot()
     slices = circuit.layer_slices()
-    fig, axes = plt.subplots(1, len(slices), figsize=(4.2 * len(slices), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(slices), figsize=(4.4 * len(slices), 3.6), squeeze=False,
+                             layout="constrained")
     bins = np.geomspace(circuit.g_min, circuit.g_max, 41)
     for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
         ax.hist(g_start[sl], bins=bins, alpha=0.6, label="start")
         ax.hist(g_end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
+        for bound in (circuit.g_min, circuit.g_max):
+            ax.axvline(bound, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
-        ax.set_xlabel("conductance g [S]")
+        ax.set_xlabel("conductance g [S] (dotted: g_min, g_max)")
         ax.set_ylabel("devices")
         shape = circuit.layer_shapes[i - 1] if circuit.layer_shapes else None
         ax.set_title(f"layer {i}" + (f" ({shape[0]}×{shape[1]})" if shape else ""))

@@ -199,6 +199,7 @@ class RunSummary:
     run_dir: Path
     metrics: list[dict[str, float]]
     engine: str
+    target_accuracy: float
 
 
 def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], g_init: np.ndarray,
@@ -226,7 +227,7 @@ def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
         metrics, g_end = res.metrics, res.circuit.g
     g_init = load_checkpoint(run_dir, setup.run_id, epoch=0).g
     _finish(setup, run_dir, metrics, g_init, g_end)
-    return RunSummary(run_dir, metrics, t.engine)
+    return RunSummary(run_dir, metrics, t.engine, t.target_accuracy)
 
 
 def train_in_folder(config_path: str | Path, out: str | Path, force: bool = False,
