@@ -30,6 +30,7 @@ engine = "{engine}"
 epochs = {epochs}
 batch_size = {batch}
 """
+CLI = [str(Path(sys.executable).parent / "spicelearn")]
 EXACT = ("epoch", "loss", "train_acc", "test_acc", "test_loss")
 
 
@@ -41,7 +42,7 @@ def _config(tmp_path: Path, engine: str = "numeric", epochs: int = 2, batch: int
 
 
 def _spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "spicelearn.cli", *map(str, args)],
+    return subprocess.Popen(CLI + [*map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
@@ -157,7 +158,7 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     assert latest_epoch(cut) < 8
     assert ref.wait(timeout=300) == 0
-    res = subprocess.run([sys.executable, "-m", "spicelearn.cli", "train", "--resume", cut,
+    res = subprocess.run(CLI + ["train", "--resume", cut,
                           "--quiet"], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     _compare(full, cut)
@@ -180,14 +181,14 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path):
 def test_resume_after_kill_equals_uninterrupted_ngspice(tmp_path):
     cfg = _config(tmp_path, engine="ngspice", epochs=6, batch=2)
     full, cut = tmp_path / "full", tmp_path / "cut"
-    assert subprocess.run([sys.executable, "-m", "spicelearn.cli", "train", cfg, "--out", full,
+    assert subprocess.run(CLI + ["train", cfg, "--out", full,
                            "--quiet"], capture_output=True, timeout=300).returncode == 0
     proc = _spawn("train", cfg, "--out", cut, "--quiet")
     _wait_for_checkpoint(proc, cut, 2)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert latest_epoch(cut) < 6
-    res = subprocess.run([sys.executable, "-m", "spicelearn.cli", "train", "--resume", cut,
+    res = subprocess.run(CLI + ["train", "--resume", cut,
                           "--quiet"], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     _compare(full, cut)

@@ -54,7 +54,8 @@ def resolve_data(table: dict[str, Any]) -> DataConfig:
         noise=float(table.get("noise", 0.0)),
     )
     if not 0.0 < cfg.test_fraction < 1.0:
-        raise ConfigError(f"config key 'data.test_fraction' must be in (0, 1), got {cfg.test_fraction}")
+        raise ConfigError("config key 'data.test_fraction' must be in (0, 1), "
+                          f"got {cfg.test_fraction}")
     if cfg.scale <= 0:
         raise ConfigError(f"config key 'data.scale' must be a voltage > 0 V, got {cfg.scale}")
     if cfg.repeat < 1:

@@ -7,6 +7,8 @@
   source and run ``op``;
 * ``batched``: :class:`~spicelearn.engines.ngspice.NgspiceEngine` (one DC sweep
   per block of samples);
+* ``batched_<N>w`` (with ``workers`` > 1): the batched engine over N worker
+  processes;
 * ``numeric``: :class:`~spicelearn.engines.numeric.NumericEngine`, if present.
 
 Reports ms/sample, the ratio of each to ``batched``, and the largest node-voltage
@@ -122,8 +124,13 @@ def _timed(fn: Any, *args: Any) -> tuple[np.ndarray, float]:
 
 
 def bench_network(circuit: Circuit, samples: int, seed: int = 0,
-                  rebuild_samples: int = 5, alter_samples: int = 50) -> dict[str, Any]:
-    """Time the four approaches on one circuit; see the module docstring."""
+                  rebuild_samples: int = 5, alter_samples: int = 50,
+                  workers: int = 1) -> dict[str, Any]:
+    """Time the four approaches on one circuit; see the module docstring.
+
+    ``workers`` > 1 adds a row ``batched_<N>w``: the batched engine split over
+    N worker processes (each with its own ngspice).
+    """
     rng = np.random.default_rng(seed)
     x = rng.uniform(-0.5, 0.5, size=(samples, circuit.n_features))
     nr, na = min(samples, rebuild_samples), min(samples, alter_samples)
@@ -132,6 +139,11 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
         eng.settle(circuit, x[:1])  # load once (not timed: the hot loop never reloads)
         v, t = _timed(lambda: eng.settle(circuit, x).v)
         results["batched"] = (v, t, samples)
+    if workers > 1:
+        with NgspiceEngine(workers=workers) as eng:
+            eng.settle(circuit, x[: 2 * workers])  # start the workers, load the circuit
+            v, t = _timed(lambda: eng.settle(circuit, x).v)
+            results[f"batched_{workers}w"] = (v, t, samples)
     v, t = _timed(settle_alter_op, circuit, x[:na])
     results["alter_op"] = (v, t, na)
     v, t = _timed(settle_rebuild, circuit, x[:nr])
@@ -159,9 +171,10 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
 
 
 def run_bench(network: str = "both", samples: int = 1000, seed: int = 0,
-              rebuild_samples: int = 5, alter_samples: int = 50) -> dict[str, Any]:
+              rebuild_samples: int = 5, alter_samples: int = 50,
+              workers: int = 1) -> dict[str, Any]:
     """The benchmark report: one entry per network (see :func:`bench_network`)."""
-    return {name: bench_network(c, samples, seed, rebuild_samples, alter_samples)
+    return {name: bench_network(c, samples, seed, rebuild_samples, alter_samples, workers)
             for name, c in bench_networks(network).items()}
 
 

@@ -109,7 +109,8 @@ def load_checkpoint(run_dir: str | Path, run_id: str | None = None,
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {jpath} has an unknown format")
     if hashlib.sha256(raw).hexdigest() != meta.get("npz_sha256"):
-        raise CheckpointError(f"checkpoint {npz} is corrupt (its SHA-256 does not match {jpath.name})")
+        raise CheckpointError(f"checkpoint {npz} is corrupt "
+                              f"(its SHA-256 does not match {jpath.name})")
     if run_id is not None and meta.get("run_id") != run_id:
         raise CheckpointError(
             f"checkpoint {jpath} belongs to another run (run id {meta.get('run_id')}, this "

@@ -79,12 +79,13 @@ class Optimizer(ABC):
         """Arrays (and 0-d arrays for scalars) that restore the optimizer exactly."""
         return {}
 
-    def load_state(self, state: dict[str, np.ndarray]) -> None:
+    def load_state(self, state: dict[str, np.ndarray]) -> None:  # noqa: B027 - stateless default
         """Restore what :meth:`state` returned."""
 
     def _get(self, state: dict[str, np.ndarray], key: str) -> np.ndarray:
         if key not in state:
-            raise CheckpointError(f"optimizer state lacks '{key}' (checkpoint from another optimizer?)")
+            raise CheckpointError(f"optimizer state lacks '{key}' "
+                                  "(checkpoint from another optimizer?)")
         a = np.array(state[key], dtype=float)
         if a.ndim and a.shape != self.rate.shape:
             raise CheckpointError(f"optimizer state '{key}' has shape {a.shape}, "

@@ -47,7 +47,7 @@ class Programmer(ABC):
         """Internal device states to checkpoint (none for the ideal device)."""
         return {}
 
-    def load_state(self, state: dict[str, np.ndarray]) -> None:
+    def load_state(self, state: dict[str, np.ndarray]) -> None:  # noqa: B027 - stateless default
         """Restore what :meth:`state` returned."""
 
 

@@ -132,7 +132,8 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         f"| optimizer | {t['optimizer']}, lr {t['lr']}, schedule {t['schedule']}, "
         f"batch {t['batch_size']} |",
         f"| epochs | {last['epoch']} |",
-        f"| final test accuracy | {100 * last['test_acc']:.2f} % (train {100 * last['train_acc']:.2f} %) |",
+        f"| final test accuracy | {100 * last['test_acc']:.2f} % "
+        f"(train {100 * last['train_acc']:.2f} %) |",
         f"| best test accuracy | {100 * best['test_acc']:.2f} % (epoch {best['epoch']}) |",
         f"| time per epoch | {per_epoch:.3f} s training, {per_epoch_all:.3f} s with evaluation |",
         f"| total training time | {last['cum_train_time']:.2f} s |",

@@ -95,7 +95,8 @@ class TrainingConfig:
 
 def _choice(key: str, value: str, known: tuple[str, ...]) -> str:
     if value not in known:
-        raise ConfigError(f"unknown value '{value}' for 'training.{key}' (known: {', '.join(known)})")
+        raise ConfigError(f"unknown value '{value}' for 'training.{key}' "
+                          f"(known: {', '.join(known)})")
     return value
 
 
@@ -125,9 +126,11 @@ def resolve_training(table: dict[str, Any]) -> TrainingConfig:
             raise ConfigError(f"config key 'training.{key}' must be > 0, got {getattr(cfg, key)}")
     for key in ("momentum", "adam_beta1", "adam_beta2"):
         if not 0 <= getattr(cfg, key) < 1:
-            raise ConfigError(f"config key 'training.{key}' must be in [0, 1), got {getattr(cfg, key)}")
+            raise ConfigError(f"config key 'training.{key}' must be in [0, 1), "
+                              f"got {getattr(cfg, key)}")
     if not 0 <= cfg.lr_min_factor <= 1:
-        raise ConfigError(f"config key 'training.lr_min_factor' must be in [0, 1], got {cfg.lr_min_factor}")
+        raise ConfigError("config key 'training.lr_min_factor' must be in [0, 1], "
+                          f"got {cfg.lr_min_factor}")
     if not 0 < cfg.target_accuracy <= 1:
         raise ConfigError("config key 'training.target_accuracy' must be in (0, 1]")
     _choice("nudging", cfg.nudging, NUDGINGS)

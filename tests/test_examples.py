@@ -1,0 +1,62 @@
+"""The example configs reach their targets (ideal devices, ngspice, default configs)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spicelearn.learning.trainer import make_engine, prepare, train
+from spicelearn.run_config import load_run_config, parse_run_config
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _train(name: str):
+    setup = prepare(load_run_config(EXAMPLES / f"{name}.toml"))
+    assert setup.training.engine == "ngspice"
+    with make_engine(setup.training.engine, setup.training.workers) as engine:
+        return train(setup, engine, progress=False).metrics
+
+
+def test_xor_reaches_100_percent():
+    m = _train("xor")
+    assert m[-1]["test_acc"] == 1.0 and m[-1]["train_acc"] == 1.0
+
+
+def test_iris_reaches_95_percent_and_93_percent_within_10_seconds():
+    m = _train("iris")
+    assert m[-1]["test_acc"] >= 0.95
+    first = next(r for r in m if r["test_acc"] >= 0.93)
+    assert first["cum_train_time"] < 10.0
+
+
+@pytest.mark.slow
+def test_breast_cancer_reaches_95_percent():
+    assert _train("breast_cancer")[-1]["test_acc"] >= 0.95
+
+
+@pytest.mark.slow
+def test_digits_reach_90_percent():
+    assert _train("digits")[-1]["test_acc"] >= 0.90
+
+
+def test_numeric_and_ngspice_train_alike():
+    raw = tomllib.loads((EXAMPLES / "iris.toml").read_text())
+    raw["network"]["hidden"] = [4]
+    raw["training"]["epochs"] = 3
+    out = {}
+    for engine in ("numeric", "ngspice"):
+        raw["training"]["engine"] = engine
+        setup = prepare(parse_run_config(raw))
+        with make_engine(engine) as e:
+            out[engine] = train(setup, e, progress=False)
+    a, b = out["numeric"], out["ngspice"]
+    n_test = len(setup.dataset.y_test)
+    for ra, rb in zip(a.metrics, b.metrics, strict=True):
+        assert abs(ra["test_acc"] - rb["test_acc"]) * n_test <= 1.0 + 1e-9
+        assert abs(ra["loss"] - rb["loss"]) <= 1e-3 * ra["loss"]
+    rel = np.abs(a.circuit.g - b.circuit.g) / a.circuit.g
+    assert rel.max() < 1e-3
