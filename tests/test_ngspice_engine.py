@@ -132,8 +132,13 @@ def no_solution_circuit() -> Circuit:
         nudges=(), layer_sizes=())
 
 
-def test_convergence_error_names_sample_and_keeps_files(tmp_path):
+@pytest.mark.parametrize("full_transcript", [False, True])
+def test_convergence_error_names_sample_and_keeps_files(tmp_path, full_transcript):
     e = NgspiceEngine(keep_dir=tmp_path)
+    if full_transcript:  # a long session: the bounded transcript has wrapped around
+        from spicelearn.engines._ngspice_session import TRANSCRIPT_LINES, session
+        for i in range(TRANSCRIPT_LINES + 10):
+            session()._append(f"filler {i}")
     with pytest.raises(ConvergenceError) as info:
         e.settle(no_solution_circuit(), np.array([[0.1], [0.2], [1.5], [0.3]]))
     err = info.value

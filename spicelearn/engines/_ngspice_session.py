@@ -76,7 +76,7 @@ class _Shared(NgSpiceShared):
             content = text
         s = _Shared.owner
         if s is not None:
-            s._lines.append(content.rstrip("\r\n"))
+            s._append(content.rstrip("\r\n"))
         return 0
 
     @staticmethod
@@ -88,7 +88,7 @@ class _Shared(NgSpiceShared):
         s = _Shared.owner
         if s is not None:
             s.exited = True
-            s._lines.append(f"ngspice requested exit (status {exit_status})")
+            s._append(f"ngspice requested exit (status {exit_status})")
         return exit_status
 
     @staticmethod
@@ -111,6 +111,7 @@ class Session:
 
     def __init__(self) -> None:
         self._lines: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
+        self._n_lines = 0  # lines ever appended (the deque keeps the last ones)
         self._done = threading.Event()
         self._dir = tempfile.mkdtemp(prefix="spicelearn-ngspice-")
         self._raw = os.path.join(self._dir, "tables.raw")
@@ -128,13 +129,18 @@ class Session:
         self.command("set nomoremode")
 
     # -- low level ----------------------------------------------------------
+    def _append(self, line: str) -> None:
+        self._lines.append(line)
+        self._n_lines += 1
+
     def mark(self) -> int:
         """A position in the transcript (lines after it belong to what follows)."""
-        return len(self._lines)
+        return self._n_lines
 
     def lines_since(self, mark: int) -> list[str]:
-        lines = list(self._lines)
-        return lines[mark:] if mark <= len(lines) else lines
+        """The lines written since ``mark`` (as many as the transcript still holds)."""
+        n = min(self._n_lines - mark, len(self._lines))
+        return list(self._lines)[len(self._lines) - n:] if n > 0 else []
 
     def transcript(self) -> str:
         return "\n".join(self._lines) + "\n"
