@@ -20,8 +20,12 @@ fi
 
 stamp=.venv/.stamp-spicelearn
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "spicelearn setup: installing the package into .venv" >&2
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[test]'
+    echo "spicelearn setup: installing the package into .venv (log: .venv/pip.log)" >&2
+    if ! { .venv/bin/python -m pip install --upgrade pip &&
+           .venv/bin/python -m pip install -e '.[test]'; } > .venv/pip.log 2>&1; then
+        tail -n 30 .venv/pip.log >&2
+        echo "spicelearn setup: pip install failed (full log: .venv/pip.log)" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
