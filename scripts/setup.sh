@@ -13,9 +13,22 @@ if ! command -v ngspice >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libngspice\.
 fi
 
 PY=${PYTHON:-python3}
+if ! command -v "$PY" >/dev/null 2>&1; then
+    echo "spicelearn setup: installing python3 with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+fi
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "spicelearn setup: spicelearn needs Python >= 3.11 ($PY is $("$PY" -V 2>&1)); set PYTHON=..." >&2
+    exit 1
+fi
 if [ ! -x .venv/bin/python ]; then
     echo "spicelearn setup: creating .venv" >&2
-    "$PY" -m venv .venv
+    if ! "$PY" -m venv .venv 2>/dev/null; then
+        rm -rf .venv
+        echo "spicelearn setup: installing python3-venv with apt-get" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        "$PY" -m venv .venv
+    fi
 fi
 
 stamp=.venv/.stamp-spicelearn
