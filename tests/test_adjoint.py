@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from netbuild import layered
 
 from spicelearn.engines import NumericEngine, _numeric_solve, adjoint_gradient
 from spicelearn.errors import InputError
 from spicelearn.learning.costs import MSE, CrossEntropy
 from spicelearn.network.crossbar import Crossbar, build_crossbar
-from spicelearn.network.layered import (
-    DiodePair,
-    LayeredNetwork,
-    build_layered,
-    init_conductances,
-    layer_shapes,
-)
-
-
-def layered(n_in, hidden, n_out, diode, amp=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    shapes = layer_shapes(n_in, tuple(hidden), n_out, True, 2)
-    g = init_conductances(shapes, 1e-5, 1e-2, 1e-4, 1e-3, rng)
-    return build_layered(LayeredNetwork(n_in, tuple(hidden), n_out, g, bias=(0.5, -0.5),
-                                        diode=diode, amplifier_gain=amp))
+from spicelearn.network.layered import DiodePair
 
 
 def conducting():

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from netbuild import layered
 
 from spicelearn.engines import NumericEngine
 from spicelearn.errors import ConfigError
 from spicelearn.learning.costs import MSE
 from spicelearn.learning.eqprop import eqprop_gradient
 from spicelearn.learning.nudging import Nudging, make_nudging, settle_phases
-from spicelearn.network.layered import (
-    DiodePair,
-    LayeredNetwork,
-    build_layered,
-    init_conductances,
-    layer_shapes,
-)
-
-
-def layered(n_in, hidden, n_out, diode, amp=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    shapes = layer_shapes(n_in, tuple(hidden), n_out, True, 2)
-    g = init_conductances(shapes, 1e-5, 1e-2, 1e-4, 1e-3, rng)
-    return build_layered(LayeredNetwork(n_in, tuple(hidden), n_out, g, bias=(0.5, -0.5),
-                                        diode=diode, amplifier_gain=amp))
+from spicelearn.network.layered import DiodePair
 
 
 class RecordingEngine(NumericEngine):
