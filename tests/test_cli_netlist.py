@@ -24,7 +24,7 @@ def test_netlist_prints_to_stdout_or_writes_the_file(run_cli, examples, tmp_path
 def test_netlist_sweep_form(run_cli, examples):
     code, out, _ = run_cli(["netlist", examples / "crossbar4x4.toml", "--sweep"])
     assert code == 0 and out == render_example("crossbar4x4", mode="sweep")
-    assert "Vidx idx 0 DC 0" in out and "AVr0 idx rin0 pwl_vr0" in out
+    assert "Vidx idx 0 DC 0" in out and "AVr0 idx tz %v(rin0) tab_vr0" in out and "table2d(" in out
 
 
 def test_inspect_summary_and_json(run_cli):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 from spicelearn.netlist import render_netlist
 from spicelearn.netlist.golden import GOLDEN, NETLISTS, regenerate, render_example, stale
+from spicelearn.netlist.render import format_table, table_file
 from spicelearn.network import Crossbar, build_crossbar
 from spicelearn.run_config import load_run_config
+
+
+def example_circuit(name):
+    return load_run_config(NETLISTS.parent / "examples" / f"{name}.toml").circuit()
 
 
 @pytest.mark.parametrize("name", GOLDEN)
@@ -41,31 +44,35 @@ def test_ngspice_solves_each_reference_netlist(name, ngspice_op):
             assert v[el.nodes[0]] == pytest.approx(el.value, abs=1e-9)
 
 
-def _sweep_with_op(text: str, tables: dict[str, float]) -> str:
-    """A sweep-form deck with constant pwl tables and an .op card."""
-    for model, y in tables.items():
-        text = re.sub(rf"(\.model {model} pwl\(x_array=\[-0.5 0.5\] y_array=)\[0 0\]",
-                      rf"\g<1>[{y!r} {y!r}]", text)
+def _sweep_with_op(circuit, folder, tables: dict[str, float]) -> str:
+    """A sweep-form deck with one-sample tables in ``folder`` and an .op card.
+
+    Every source's table holds 0 unless ``tables`` gives its value.
+    """
+    (folder / "tables").mkdir(exist_ok=True)
+    for source in [d.source for d in circuit.inputs] + list(circuit.nudges):
+        y = np.array([tables.get(source, 0.0)])
+        (folder / table_file("tables", source)).write_text(format_table(y))
+    text = render_netlist(circuit, mode="sweep", table_dir=str(folder / "tables"))
     return text.replace("\n.end\n", "\n.op\n.end\n")
 
 
 @pytest.mark.parametrize("name", GOLDEN)
-def test_sweep_form_of_each_example_solves_like_the_static_form(name, ngspice_op):
+def test_sweep_form_of_each_example_solves_like_the_static_form(name, ngspice_op, tmp_path):
     static = ngspice_op(render_example(name))
-    sweep = ngspice_op(_sweep_with_op(render_example(name, mode="sweep"), {}))
-    assert sweep.pop("idx") == 0.0
+    sweep = ngspice_op(_sweep_with_op(example_circuit(name), tmp_path, {}))
+    assert sweep.pop("idx") == 0.0 and sweep.pop("tz") == 0.0
     assert set(sweep) == set(static)
     for node, v in static.items():
         assert sweep[node] == pytest.approx(v, abs=1e-9), node
 
 
-def test_sweep_pwl_sources_drive_inputs_and_negated_nudges(ngspice_op):
+def test_sweep_table_sources_drive_inputs_and_negated_nudges(ngspice_op, tmp_path):
     """The engine writes x into the input tables and -I into the %i nudge tables."""
     c = build_crossbar(Crossbar(np.array([[1e-3], [2e-3]])))
     static = render_netlist(c, x=np.array([0.3, -0.2])).replace(
         "Inudge_c0 0 c0 DC 0", "Inudge_c0 0 c0 DC 1e-4")
-    sweep = _sweep_with_op(render_netlist(c, mode="sweep"),
-                           {"pwl_vr0": 0.3, "pwl_vr1": -0.2, "pwl_inudge_c0": -1e-4})
+    sweep = _sweep_with_op(c, tmp_path, {"Vr0": 0.3, "Vr1": -0.2, "Inudge_c0": -1e-4})
     a, b = ngspice_op(static), ngspice_op(sweep)
     # hand computation: (g0 x0 + g1 x1 + I) / (g0 + g1 + 1/Rt)
     expected = (1e-3 * 0.3 + 2e-3 * -0.2 + 1e-4) / (1e-3 + 2e-3 + 1e-3)

@@ -19,8 +19,9 @@ from . import cli
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the netlist to this file (atomically). Default: print to stdout.")
 @click.option("--sweep", is_flag=True,
-              help="Render the engine's sweep form (index source Vidx driving XSPICE pwl "
-                   "sources, no analysis card) instead of the static form (DC sources, .op).")
+              help="Render the engine's sweep form (index source Vidx driving XSPICE table2d "
+                   "sources that read tables/*.txt, no analysis card) instead of the static "
+                   "form (DC sources, .op).")
 def netlist_cmd(config: Path, output: Path | None, sweep: bool) -> None:
     """Render the network of CONFIG (a TOML run config) as a SPICE netlist.
 

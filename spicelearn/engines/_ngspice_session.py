@@ -12,8 +12,8 @@ This module is the only place that touches PySpice's ``NgSpiceShared``:
 * Commands go straight to ``ngSpice_Command``. Commands over
   :data:`MAX_COMMAND` characters are refused: in ngspice 39 a longer command
   (e.g. an ``altermod`` with a 100-value table spelled out) silently corrupts
-  memory (wrong table values, garbage run as shell commands; measured). Long
-  data goes in through :meth:`Session.load_vectors` (a binary rawfile).
+  memory (wrong table values, garbage run as shell commands; measured). Batch
+  data goes in through table files instead (:attr:`Session.table_dir`).
 * Analyses run in ngspice's background thread (``bg_dc ...``) while Python waits
   on an event, so Ctrl-C interrupts a long sweep: the sweep is halted, the
   circuit removed, and the KeyboardInterrupt propagates.
@@ -106,15 +106,19 @@ class Session:
     Attributes:
         loaded: the structure key of the loaded circuit (None if none).
         g: (n_devices,) conductances currently in the loaded circuit [S].
-        tables: last pwl table (y values) written per model, to skip rewrites.
+        tables: last table (y values) written per source, to skip rewrites.
+        table_dir: folder of the sweep form's table files (this process only).
     """
 
     def __init__(self) -> None:
         self._lines: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
         self._n_lines = 0  # lines ever appended (the deque keeps the last ones)
         self._done = threading.Event()
-        self._dir = tempfile.mkdtemp(prefix="spicelearn-ngspice-")
-        self._raw = os.path.join(self._dir, "tables.raw")
+        # scratch folder for the table files: in RAM where the machine has /dev/shm
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        self._dir = tempfile.mkdtemp(prefix="spicelearn-ngspice-", dir=shm)
+        self.table_dir = os.path.join(self._dir, "tables")  # the sweep form's table files
+        os.makedirs(self.table_dir)
         atexit.register(shutil.rmtree, self._dir, True)
         self.exited = False
         self.loaded: object | None = None
@@ -181,26 +185,6 @@ class Session:
             self.reset()
             raise
         return 0
-
-    def load_vectors(self, names: list[str], columns: list[np.ndarray]) -> str:
-        """Load equal-length real vectors into a new ngspice plot; returns its name.
-
-        Written as a binary rawfile (no number formatting) and read with ``load``.
-        """
-        n = len(columns[0])
-        head = ("Title: spicelearn tables\nDate: -\nPlotname: tables\nFlags: real\n"
-                f"No. Variables: {len(names)}\nNo. Points: {n}\nVariables:\n"
-                + "".join(f"\t{i}\t{name}\tvoltage\n" for i, name in enumerate(names))
-                + "Binary:\n")
-        data = np.ascontiguousarray(np.stack(columns, axis=1), dtype="<f8")
-        with open(self._raw, "wb") as fh:  # scratch file of this process, not an output
-            fh.write(head.encode("ascii"))
-            fh.write(data.tobytes())
-        before = self.current_plot()
-        if self.command(f"load {self._raw}") or self.current_plot() == before:
-            raise SimulationError("ngspice could not load the pwl tables: "
-                                  + "; ".join(error_lines(list(self._lines)[-5:])))
-        return self.current_plot()
 
     def load(self, text: str, key: object, g: np.ndarray) -> list[str]:
         """Load a netlist (replacing whatever was loaded); returns its transcript lines."""

@@ -48,7 +48,9 @@ def make_settled(circuit: Circuit, v: np.ndarray) -> Settled:
     ia = np.array([index.get(d.a, ground) for d in circuit.devices], dtype=int)
     ib = np.array([index.get(d.b, ground) for d in circuit.devices], dtype=int)
     io = np.array([index[o] for o in circuit.outputs], dtype=int)
-    return Settled(nodes=nodes, v=v, dv=vg[:, ia] - vg[:, ib], outputs=v[:, io])
+    # np.take along axis 1 is several times faster than fancy indexing here
+    dv = np.take(vg, ia, axis=1) - np.take(vg, ib, axis=1)
+    return Settled(nodes=nodes, v=v, dv=dv, outputs=np.take(v, io, axis=1))
 
 
 def check_batch(circuit: Circuit, inputs: np.ndarray,

@@ -140,7 +140,8 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
         v, t = _timed(lambda: eng.settle(circuit, x).v)
         results["batched"] = (v, t, samples)
     if workers > 1:
-        with NgspiceEngine(workers=workers) as eng:
+        block = -(-samples // workers)  # one block per worker
+        with NgspiceEngine(workers=workers, block=block) as eng:
             eng.settle(circuit, x[: 2 * workers])  # start the workers, load the circuit
             v, t = _timed(lambda: eng.settle(circuit, x).v)
             results[f"batched_{workers}w"] = (v, t, samples)

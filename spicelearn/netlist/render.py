@@ -6,16 +6,23 @@ Two forms, one writer:
   nudges 0 A) and the deck ends with ``.op`` — the reference netlists in
   ``netlists/`` and what ``spicelearn netlist`` writes; ``ngspice -b`` solves it.
 * ``mode="sweep"``: the form the ngspice engine loads once. An index source
-  ``Vidx idx 0 DC 0`` drives one XSPICE ``pwl`` code model per input source and
-  per nudging source, e.g.::
+  ``Vidx idx 0 DC 0`` (and ``Vtz tz 0 DC 0`` for the tables' second axis)
+  drives one XSPICE ``table2d`` code model per input source and per nudging
+  source, each reading its values from a table file, e.g.::
 
-      AVx0p idx x0p pwl_vx0p
-      .model pwl_vx0p pwl(x_array=[-0.5 0.5] y_array=[0 0])
-      AInudge_o0p idx %i(o0p) pwl_inudge_o0p
+      AVx0p idx tz %v(x0p) tab_vx0p
+      .model tab_vx0p table2d(file="TABLES/tab_vx0p.txt" order=2)
+      AInudge_o0p idx tz %i(o0p) tab_inudge_o0p
 
-  so a whole batch is one ``dc vidx 0 B-1 1`` sweep after ``altermod`` has set
-  the tables. A ``%i`` output draws its value out of the node, so the engine
-  writes the negated nudge current.
+  The −x source of each ± input pair is a VCVS copy of the +x one
+  (:func:`table_drives`). A whole batch is then one ``dc vidx 0 B-1 1`` sweep:
+  sample i sits at
+  ``Vidx = i``. The engine writes the table files (:func:`format_table`) before
+  each sweep; ``table2d`` re-reads them at the start of every analysis, so the
+  netlist is never rebuilt. (``table2d`` rather than XSPICE ``pwl``: ``pwl``
+  limits how far its input may move per Newton iteration, which costs about 9
+  iterations per sample; ``table2d`` converges in 2.) A ``%i`` output draws
+  its value out of the node, so the engine writes the negated nudge current.
 
 Devices render as resistors ``Rw{l}_{i}_{j} a b R`` with R = 1/g. Rendering the
 same circuit twice gives identical bytes.
@@ -27,12 +34,12 @@ import numpy as np
 
 from ..devices import read_device_model
 from ..errors import NetlistError
-from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel
+from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel, InputDrive
 
 #: Options for accurate DC solutions (references.md §6: the DC sweep needs these
 #: to agree with the numeric solver to 1e-6 V; ``op`` agrees to 1e-12 V).
 DEFAULT_OPTIONS: dict[str, str] = {
-    "reltol": "1e-6",
+    "reltol": "1e-10",
     "vntol": "1e-12",
     "abstol": "1e-15",
     "gmin": "1e-12",
@@ -46,8 +53,47 @@ def fmt(v: float) -> str:
     return f"{float(v) + 0.0:.12g}"
 
 
-def pwl_model_name(source: str) -> str:
-    return f"pwl_{source.lower()}"
+def table_model_name(source: str) -> str:
+    """The ``table2d`` model standing in for ``source`` in the sweep form."""
+    return f"tab_{source.lower()}"
+
+
+def table_file(table_dir: str, source: str) -> str:
+    """Path of the table file of ``source`` (as written into the sweep form)."""
+    return f"{table_dir}/{table_model_name(source)}.txt"
+
+
+def table_drives(circuit: Circuit) -> dict[str, InputDrive]:
+    """The input drives that get a table in the sweep form, by source name.
+
+    The first drive of each feature does. Another grounded drive of the same
+    feature whose first drive is grounded too (the −x of a ± pair) is rendered
+    as a VCVS copy of it, ``E<source> p 0 a 0 k`` with k = sign / first sign, so
+    a batch writes one table per feature; any other drive gets its own table.
+    """
+    grounded = {el.name: el.nodes[1] == "0" for el in circuit.elements}
+    first: dict[int, InputDrive] = {}
+    out: dict[str, InputDrive] = {}
+    for d in circuit.inputs:
+        f = first.setdefault(d.feature, d)
+        if f is d or not (grounded[d.source] and grounded[f.source]):
+            out[d.source] = d
+    return out
+
+
+def format_table(y: np.ndarray) -> str:
+    """A ``table2d`` file holding ``y[i]`` at x = i (y axis [−1, 1], both rows equal).
+
+    One extra point repeats the last sample: ``table2d`` needs at least two points
+    per axis and reads one past the point it looks up. Values are written with
+    ``repr`` so they round-trip exactly.
+    """
+    y = np.asarray(y, dtype=float).ravel()
+    vals = np.concatenate([y, y[-1:]]) if y.size else np.zeros(2)
+    row = " ".join(map(repr, vals.tolist()))
+    return (f"* spicelearn sweep table: sample i at x = i\n{vals.size}\n2\n"
+            + " ".join(str(i) for i in range(vals.size)) + "\n-1 1\n"
+            + row + "\n" + row + "\n")
 
 
 def render_element(el: Element, circuit: Circuit) -> str:
@@ -75,6 +121,7 @@ def render_netlist(
     x: np.ndarray | None = None,
     mode: str = "static",
     options: dict[str, str] | None = None,
+    table_dir: str = "tables",
 ) -> str:
     """The netlist text of ``circuit``.
 
@@ -83,6 +130,8 @@ def render_netlist(
         x: (n_features,) input sample [V] for the static form; zeros if None.
         mode: ``"static"`` or ``"sweep"`` (see the module docstring).
         options: ``.options`` entries; defaults to :data:`DEFAULT_OPTIONS`.
+        table_dir: sweep form only: the folder of the table files (the engine
+            passes its own scratch folder; the default is relative).
     """
     if mode not in MODES:
         raise NetlistError(f"unknown render mode '{mode}' (known: {', '.join(MODES)})")
@@ -99,7 +148,8 @@ def render_netlist(
     lines += [f"* {d}" for d in circuit.description]
     lines.append(f"* rendered by spicelearn ({mode} form)")
     if mode == "sweep":
-        lines += ["", "* sample index swept by the engine", "Vidx idx 0 DC 0"]
+        lines += ["", "* sample index swept by the engine; tz is the tables' second axis",
+                  "Vidx idx 0 DC 0", "Vtz tz 0 DC 0"]
 
     if any(isinstance(m, IdealDiodeModel) for m in circuit.models.values()):
         lines += ["", "* --- included from device_models/ideal_diode.lib ---"]
@@ -111,17 +161,26 @@ def render_netlist(
         for m in sorted(diode_models, key=lambda m: m.name):
             lines.append(f".model {m.name} D(IS={fmt(m.IS)} N={fmt(m.N)})")
 
+    tabled = table_drives(circuit)
+    nodes_of = {el.name: el.nodes for el in circuit.elements}
+    first = {}
+    for d in circuit.inputs:
+        first.setdefault(d.feature, d)
     lines += ["", "* sources and fixed elements"]
     for el in circuit.elements:
         if el.name in drives:
             d = drives[el.name]
-            if mode == "sweep":
-                lines.append(_pwl_instance(el, "v"))
+            if mode == "sweep" and el.name in tabled:
+                lines.append(_table_instance(el, "v", table_dir))
+            elif mode == "sweep":  # a VCVS copy of the feature's tabled source
+                f = first[d.feature]
+                lines.append(f"E{el.name} {el.nodes[0]} 0 {nodes_of[f.source][0]} 0 "
+                             f"{fmt(d.sign / f.sign)}")
             else:
                 lines.append(render_element(
                     Element("V", el.name, el.nodes, d.sign * float(x[d.feature])), circuit))
         elif el.name in nudges and mode == "sweep":
-            lines.append(_pwl_instance(el, "i"))
+            lines.append(_table_instance(el, "i", table_dir))
         else:
             lines.append(render_element(el, circuit))
 
@@ -137,14 +196,14 @@ def render_netlist(
     return "\n".join(lines) + "\n"
 
 
-def _pwl_instance(el: Element, port: str) -> str:
-    """An XSPICE pwl instance standing in for source ``el``, plus its model line."""
+def _table_instance(el: Element, port: str, table_dir: str) -> str:
+    """An XSPICE table2d instance standing in for source ``el``, plus its model line."""
     p, n = el.nodes
-    model = pwl_model_name(el.name)
+    model = table_model_name(el.name)
     if port == "v":
-        out = p if n == "0" else f"%vd({p} {n})"
+        out = f"%v({p})" if n == "0" else f"%vd({p} {n})"
     else:
         # the nudge source injects into its n node; %i draws current out of a node
         out = f"%i({n})" if p == "0" else f"%id({n} {p})"
-    return (f"A{el.name} idx {out} {model}\n"
-            f".model {model} pwl(x_array=[-0.5 0.5] y_array=[0 0])")
+    return (f"A{el.name} idx tz {out} {model}\n"
+            f'.model {model} table2d(file="{table_file(table_dir, el.name)}" order=2)')
