@@ -8,7 +8,7 @@ from netbuild import layered
 
 from spicelearn.engines import NumericEngine
 from spicelearn.errors import ConfigError
-from spicelearn.learning.costs import MSE
+from spicelearn.learning.costs import MSE, nudge_currents
 from spicelearn.learning.eqprop import eqprop_gradient
 from spicelearn.learning.nudging import Nudging, make_nudging, settle_phases
 from spicelearn.network.layered import DiodePair
@@ -66,7 +66,15 @@ def test_zero_beta_phase_is_the_free_phase_and_nudged_phases_start_warm():
     assert engine.calls[1][0] and engine.calls[1][1] is phases.free
     engine.calls.clear()
     centered = settle_phases(engine, c, x, y, MSE(), Nudging.centered(1e-5))
-    assert len(engine.calls) == 3 and centered.s1 is not centered.free
+    # centered: both nudged phases in one call of 2B samples, warm from the free phase
+    assert len(engine.calls) == 2 and centered.s1 is not centered.free
+    warm = engine.calls[1][1]
+    assert engine.calls[1][0] and np.array_equal(warm.v, np.concatenate([centered.free.v] * 2))
+    unit = nudge_currents(MSE(), centered.free.outputs, y, c.differential, 1.0)
+    for beta, phase in ((-1e-5, centered.s1), (1e-5, centered.s2)):
+        alone = NumericEngine().settle(c, x, nudges=beta * unit)
+        assert np.max(np.abs(phase.v - alone.v)) < 1e-12
+        assert np.max(np.abs(phase.dv - alone.dv)) < 1e-12
 
 
 def test_positive_nudge_moves_predictions_towards_the_target():

@@ -40,14 +40,10 @@ class Settled:
 def make_settled(circuit: Circuit, v: np.ndarray) -> Settled:
     """Build a :class:`Settled` from (B, n_nodes) node voltages in ``circuit.nodes`` order."""
     nodes = circuit.nodes
-    index = {n: i for i, n in enumerate(nodes)}
+    ia, ib, io = circuit.terminal_index
     v = np.asarray(v, dtype=float)
     B = v.shape[0]
     vg = np.concatenate([v, np.zeros((B, 1))], axis=1)  # ground is the last column
-    ground = len(nodes)
-    ia = np.array([index.get(d.a, ground) for d in circuit.devices], dtype=int)
-    ib = np.array([index.get(d.b, ground) for d in circuit.devices], dtype=int)
-    io = np.array([index[o] for o in circuit.outputs], dtype=int)
     # np.take along axis 1 is several times faster than fancy indexing here
     dv = np.take(vg, ia, axis=1) - np.take(vg, ib, axis=1)
     return Settled(nodes=nodes, v=v, dv=dv, outputs=np.take(v, io, axis=1))

@@ -26,6 +26,7 @@ two-terminal conductance whose value lives in ``g`` (S), in device order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -140,7 +141,7 @@ class Circuit:
     def n_classes(self) -> int:
         return len(self.outputs) // 2 if self.differential else len(self.outputs)
 
-    @property
+    @cached_property
     def nodes(self) -> tuple[str, ...]:
         """Every non-ground node, in first-appearance order (elements, then devices)."""
         seen: dict[str, None] = {}
@@ -153,6 +154,19 @@ class Circuit:
                 if n != GROUND:
                     seen.setdefault(n, None)
         return tuple(seen)
+
+    @cached_property
+    def terminal_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column indices into ``nodes`` of each device's a and b and of each output.
+
+        Ground is index ``len(nodes)`` (one past the last node).
+        """
+        index = {n: i for i, n in enumerate(self.nodes)}
+        ground = len(self.nodes)
+        ia = np.array([index.get(d.a, ground) for d in self.devices], dtype=int)
+        ib = np.array([index.get(d.b, ground) for d in self.devices], dtype=int)
+        io = np.array([index[o] for o in self.outputs], dtype=int)
+        return ia, ib, io
 
     def element(self, name: str) -> Element:
         for el in self.elements:
