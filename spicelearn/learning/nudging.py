@@ -72,7 +72,8 @@ def make_nudging(kind: str, beta: float) -> Nudging:
         return Nudging.negative(beta)
     if kind == "centered":
         return Nudging.centered(beta)
-    raise ConfigError(f"unknown nudging '{kind}' (known: {', '.join(NUDGINGS)})")
+    raise ConfigError(f"unknown value '{kind}' for 'training.nudging' "
+                      f"(known: {', '.join(NUDGINGS)})")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.base import Engine, Settled
-from ..errors import ConfigError
 from ..network.circuit import Circuit
 from .costs import Cost
 from .eqprop import eqprop_gradient
@@ -59,16 +58,6 @@ class LearningRule(ABC):
             inputs: (B, n_features) input voltages [V].
             targets: (B, n_classes) targets (cost-specific, see data/datasets.py).
         """
-
-
-def make_nudging(kind: str, beta: float) -> Nudging:
-    """(β1, β2) for ``positive`` (0, β), ``negative`` (−β, 0) or ``centered`` (−β, β)."""
-    if beta <= 0:
-        raise ConfigError(f"config key 'training.beta' must be > 0, got {beta}")
-    if kind not in ("positive", "negative", "centered"):
-        raise ConfigError(f"unknown value '{kind}' for 'training.nudging' "
-                          "(known: positive, negative, centered)")
-    return getattr(Nudging, kind)(beta)
 
 
 class EqProp(LearningRule):

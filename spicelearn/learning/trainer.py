@@ -39,9 +39,10 @@ from ..network.circuit import Circuit
 from ..run_config import RunConfig
 from .checkpoint import Checkpoint, save_checkpoint
 from .costs import Cost, make_cost, predictions
+from .nudging import make_nudging
 from .optimizers import Optimizer, make_optimizer
 from .programmer import Programmer, make_programmer
-from .rules import EqProp, LearningRule, make_nudging
+from .rules import EqProp, LearningRule
 from .rundir import resolve_network_table, run_id_of, write_metrics
 from .schema import TrainingConfig, resolve_training
 
