@@ -22,6 +22,8 @@ def validate(config: str, n_samples: int, beta: float, seed: int, as_json: bool)
     """Settle CONFIG's network in ngspice and numerically; compare voltages and gradients.
 
     Exits with status 1 when a target (max |dV| <= 1e-6 V, cosine >= 0.999) is missed.
+
+    Example: spicelearn validate examples/iris.toml --samples 64 --json
     """
     import json as _json
     import sys as _sys

@@ -28,7 +28,18 @@ def _epoch_line(row: dict[str, float]) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-epoch lines.")
 def train(config: Path | None, out: Path | None, resume: Path | None, force: bool,
           workers: int | None, quiet: bool) -> None:
-    """Train the network of CONFIG with EqProp into the folder --out (or --resume DIR)."""
+    """Train the network of CONFIG with EqProp into the folder --out (or --resume DIR).
+
+    Every mini-batch is settled in ngspice (training.engine = "ngspice", the
+    default): the free phase, then the nudged phases. The folder gets the
+    resolved config, metrics.csv, a checkpoint per epoch, plots and report.md.
+    Ctrl-C keeps the last checkpoint; --resume continues exactly.
+
+    \b
+    Examples:
+      spicelearn train examples/iris.toml --out runs/iris
+      spicelearn train --resume runs/iris
+    """
     from ..errors import ConfigError
     from ..learning.checkpoint import latest_epoch
     from ..learning.report import time_to_accuracy
@@ -71,7 +82,11 @@ def train(config: Path | None, out: Path | None, resume: Path | None, force: boo
 @cli.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 def evaluate(run_dir: Path) -> None:
-    """Report the test accuracy of the last checkpoint in RUN_DIR."""
+    """Report the test accuracy of the last checkpoint in RUN_DIR.
+
+    Settles the free phase of the test and training splits with the run's
+    engine. Example: spicelearn evaluate runs/iris
+    """
     from ..learning.trainer import evaluate_folder
 
     r = evaluate_folder(run_dir)
