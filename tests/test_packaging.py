@@ -1,0 +1,31 @@
+"""The wheel ships the device models (device_models/ is force-included)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_contains_device_models_and_every_package(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q",
+                    "-w", str(tmp_path)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("spicelearn-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for lib in (ROOT / "device_models").glob("*.lib"):
+        assert f"spicelearn/device_models/{lib.name}" in names
+    for pkg in ("network", "netlist", "devices", "engines", "learning", "data", "cli"):
+        assert f"spicelearn/{pkg}/__init__.py" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_device_model_is_found_from_the_package():
+    from spicelearn.devices import device_model_path
+
+    assert device_model_path("ideal_diode.lib").read_text().startswith("* spicelearn device model")
