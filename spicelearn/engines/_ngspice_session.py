@@ -100,6 +100,29 @@ class _Shared(NgSpiceShared):
         return 0
 
 
+SCRATCH_PREFIX = "spicelearn-ngspice-"
+
+
+def _remove_stale_scratch(parent: str) -> None:
+    """Remove scratch folders left by processes that died without cleaning up."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(SCRATCH_PREFIX):
+            continue
+        pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+        except OSError:
+            pass  # alive, owned by another user
+
+
 class Session:
     """The process-wide ngspice instance and what is loaded in it.
 
@@ -116,7 +139,8 @@ class Session:
         self._done = threading.Event()
         # scratch folder for the table files: in RAM where the machine has /dev/shm
         shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-        self._dir = tempfile.mkdtemp(prefix="spicelearn-ngspice-", dir=shm)
+        _remove_stale_scratch(shm or tempfile.gettempdir())
+        self._dir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=shm)
         self.table_dir = os.path.join(self._dir, "tables")  # the sweep form's table files
         os.makedirs(self.table_dir)
         atexit.register(shutil.rmtree, self._dir, True)
