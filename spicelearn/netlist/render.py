@@ -30,6 +30,8 @@ same circuit twice gives identical bytes.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..devices import read_device_model
@@ -91,9 +93,14 @@ def format_table(y: np.ndarray) -> str:
     y = np.asarray(y, dtype=float).ravel()
     vals = np.concatenate([y, y[-1:]]) if y.size else np.zeros(2)
     row = " ".join(map(repr, vals.tolist()))
-    return (f"* spicelearn sweep table: sample i at x = i\n{vals.size}\n2\n"
-            + " ".join(str(i) for i in range(vals.size)) + "\n-1 1\n"
-            + row + "\n" + row + "\n")
+    return f"{_table_head(vals.size)}{row}\n{row}\n"
+
+
+@lru_cache(maxsize=64)
+def _table_head(n: int) -> str:
+    """The comment, sizes and axes of an n-point table (the same for every source)."""
+    return (f"* spicelearn sweep table: sample i at x = i\n{n}\n2\n"
+            + " ".join(str(i) for i in range(n)) + "\n-1 1\n")
 
 
 def render_element(el: Element, circuit: Circuit) -> str:

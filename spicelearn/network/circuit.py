@@ -182,7 +182,11 @@ class Circuit:
                 f"conductances have shape {g.shape}, expected ({self.n_devices},)"
             )
         check_conductances(g)
-        return replace(self, g=g.copy())
+        new = replace(self, g=g.copy())
+        for derived in ("nodes", "terminal_index"):  # same structure: keep what was derived
+            if derived in self.__dict__:
+                new.__dict__[derived] = self.__dict__[derived]
+        return new
 
     def layer_slices(self) -> list[slice]:
         """Slices of ``g`` for each crossbar layer."""
