@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -60,3 +63,13 @@ def test_numeric_and_ngspice_train_alike():
         assert abs(ra["loss"] - rb["loss"]) <= 1e-3 * ra["loss"]
     rel = np.abs(a.circuit.g - b.circuit.g) / a.circuit.g
     assert rel.max() < 1e-3
+
+
+def test_python_api_example_runs_and_agrees():
+    """examples/python_api.py: both engines agree and EqProp matches the adjoint."""
+    out = subprocess.run([sys.executable, str(EXAMPLES / "python_api.py")],
+                         capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    dv = float(re.search(r"V_numeric\| = (\S+) V", out).group(1))
+    cosine = float(re.search(r"cosine (\S+),", out).group(1))
+    assert dv <= 1e-6 and cosine >= 0.999
