@@ -155,7 +155,8 @@ class NgspiceEngine(Engine):
                 folder = self._keep(text, s.lines_since(mark))
                 raise SimulationError(str(exc), folder / "netlist.cir",
                                       folder / "transcript.txt") from None
-            # the netlist holds R to 12 digits; alter every device to the exact 1/g once
+        # after a load s.g is NaN, so every device is altered once to its exact 1/g
+        # (the netlist holds R to 12 digits); afterwards only the changed ones
         changed = np.flatnonzero(circuit.g != s.g)
         for i in changed:
             s.command(f"alter {circuit.devices[i].name.lower()} = {float(1.0 / circuit.g[i])!r}")
