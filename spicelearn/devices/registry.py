@@ -1,0 +1,43 @@
+"""The device models a config can name: one registry, name → model class.
+
+``network.devices.model`` takes one of :data:`DEVICE_MODELS`' keys; the config's
+allowed values and its error messages are derived from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import DeviceModelError
+from .linear import LinearConductance
+from .model import DeviceModel
+
+DEVICE_MODELS: dict[str, type[DeviceModel]] = {
+    LinearConductance.name: LinearConductance,
+}
+
+
+def register(cls: type[DeviceModel]) -> type[DeviceModel]:
+    """Add a model class to :data:`DEVICE_MODELS` under its ``name``."""
+    if not cls.name or cls.name in DEVICE_MODELS:
+        raise DeviceModelError(f"device model name {cls.name!r} is empty or taken")
+    DEVICE_MODELS[cls.name] = cls
+    return cls
+
+
+def make_device_model(name: str, **params: Any) -> DeviceModel:
+    """The model ``name`` with ``params`` overriding its defaults.
+
+    Raises:
+        DeviceModelError: an unknown model or parameter, or a parameter out of range.
+    """
+    cls = DEVICE_MODELS.get(name)
+    if cls is None:
+        raise DeviceModelError(f"unknown device model {name!r} (known: "
+                               f"{', '.join(sorted(DEVICE_MODELS))})")
+    known = cls.__dataclass_fields__
+    for key in params:
+        if key not in known:
+            raise DeviceModelError(f"device model '{name}' has no parameter {key!r} "
+                                   f"(known: {', '.join(known) or 'none'})")
+    return cls(**params)
