@@ -83,3 +83,16 @@ class CheckpointError(SpicelearnError):
 
 class RunDirError(SpicelearnError):
     """An output directory holds another run (use --resume or --force)."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character escaped as Python would (``\\x1b``, ``\\n``).
+
+    Messages quote names and lines from user files; escaping keeps control bytes
+    (terminal escapes, carriage returns, newlines) from reaching a terminal raw and
+    keeps every message on one line. Printable text (non-ASCII letters included)
+    is returned unchanged.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
