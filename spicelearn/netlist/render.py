@@ -26,10 +26,23 @@ Two forms, one writer:
 
 Devices render as resistors ``Rw{l}_{i}_{j} a b R`` with R = 1/g. Rendering the
 same circuit twice gives identical bytes.
+
+A netlist is code ngspice runs, so every piece of text that reaches it is checked
+first (:func:`check_circuit_text`): element, device, node and model names use only
+``A-Z a-z 0-9 _ . + -`` (and start with a letter, digit or ``_``; an element's
+first letter is its kind; no node is called ``gnd``), the title and comment lines
+are printable ASCII (the title may not start with ``.``, ``*`` or ``+``:
+``*ng_script`` would turn the whole file into a command script), option names and
+values are plain words and numbers, and the sweep form's table folder holds no
+``"``. Anything else raises :class:`NetlistError` quoting the value with ``repr``,
+so no caller can add a line, a ``.control`` block or a command to a netlist.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -48,6 +61,89 @@ DEFAULT_OPTIONS: dict[str, str] = {
 }
 
 MODES = ("static", "sweep")
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
+_OPTION_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_OPTION_VALUE = re.compile(r"[A-Za-z0-9_.+-]*\Z")
+_TEXT = re.compile(r"[ -~]*\Z")  # printable ASCII, no tab, newline or carriage return
+#: The first letter of each element kind's rendered name (``B`` renders as an ``X`` instance).
+_LEAD = {"R": "R", "V": "V", "I": "I", "D": "D", "B": "X", "E": "E", "F": "F"}
+
+
+def _quote(value: object) -> str:
+    """``repr`` of a value for a message, cut to 60 characters (control bytes escaped)."""
+    if isinstance(value, str) and len(value) > 60:
+        return repr(value[:60]) + "..."
+    return repr(value)
+
+
+def _check_name(what: str, name: object, lead: str | None = None) -> None:
+    """Raise NetlistError unless ``name`` is a safe SPICE name (starting with ``lead``)."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise NetlistError(f"{what} {_quote(name)} is not a safe SPICE name "
+                           "(letters, digits and _ . + - only, not starting with . + -)")
+    if lead is not None and name[0].upper() != lead:
+        raise NetlistError(f"{what} {_quote(name)} must start with '{lead}' "
+                           "(SPICE reads the kind of an element from its first letter)")
+
+
+def _check_text(what: str, text: object) -> None:
+    """Raise NetlistError unless ``text`` is one line of printable ASCII."""
+    if not isinstance(text, str) or not _TEXT.match(text):
+        raise NetlistError(f"{what} {_quote(text)} is not one line of printable ASCII "
+                           "(it would change the netlist)")
+
+
+def _check_nodes(owner: str, nodes: Iterable[str]) -> None:
+    """Safe names, and none spelled ``gnd`` (ngspice joins every ``gnd`` node to ground 0)."""
+    for n in nodes:
+        _check_name(f"node of {owner}", n)
+        if n.lower() == "gnd":
+            raise NetlistError(f"node of {owner} {_quote(n)} would be ground in ngspice "
+                               "(ground is '0')")
+
+
+def check_circuit_text(circuit: Circuit, options: dict[str, str] | None = None,
+                       table_dir: str | None = None) -> None:
+    """Check every piece of text :func:`render_netlist` would write (module docstring).
+
+    Raises:
+        NetlistError: naming the first unsafe value (``repr``-quoted) and what it is.
+    """
+    _check_text("netlist title", circuit.title)
+    if circuit.title.lstrip()[:1] in (".", "*", "+"):
+        raise NetlistError(f"netlist title {_quote(circuit.title)} may not start with "
+                           "'.', '*' or '+' (ngspice would read it as a command or comment)")
+    for line in circuit.description:
+        _check_text("netlist comment", line)
+    for key, m in circuit.models.items():
+        _check_name("model", m.name)
+        _check_name("model key", key)
+    for el in circuit.elements:
+        lead = _LEAD.get(el.kind)
+        if lead is None:
+            raise NetlistError(f"cannot render element kind {_quote(el.kind)} ({_quote(el.name)})")
+        _check_name(f"{el.kind} element name", el.name, lead)
+        _check_nodes(el.name, el.nodes)
+        if el.model is not None:
+            _check_name(f"model of {el.name}", el.model)
+        if el.control is not None:
+            _check_name(f"controlling source of {el.name}", el.control)
+        if not math.isfinite(el.value):
+            raise NetlistError(f"element {el.name} has a non-finite value {el.value!r}")
+    for dev in circuit.devices:
+        _check_name("device name", dev.name, "R")
+        _check_nodes(dev.name, (dev.a, dev.b))
+    for key, value in (DEFAULT_OPTIONS if options is None else options).items():
+        if not isinstance(key, str) or not _OPTION_KEY.match(key):
+            raise NetlistError(f"option name {_quote(key)} is not a plain word")
+        if not _OPTION_VALUE.match(str(value)):
+            raise NetlistError(f"option {key}={_quote(str(value))} is not a plain word "
+                               "or number")
+    if table_dir is not None:
+        _check_text("table folder", table_dir)
+        if '"' in table_dir:
+            raise NetlistError(f"table folder {_quote(table_dir)} may not contain '\"'")
 
 
 def fmt(v: float) -> str:
@@ -139,6 +235,10 @@ def render_netlist(
         options: ``.options`` entries; defaults to :data:`DEFAULT_OPTIONS`.
         table_dir: sweep form only: the folder of the table files (the engine
             passes its own scratch folder; the default is relative).
+
+    Raises:
+        NetlistError: an unknown mode, a wrong sample shape, or text that is not
+            safe to write into a netlist (:func:`check_circuit_text`).
     """
     if mode not in MODES:
         raise NetlistError(f"unknown render mode '{mode}' (known: {', '.join(MODES)})")
@@ -147,9 +247,10 @@ def render_netlist(
     x = np.asarray(x, dtype=float)
     if x.shape != (circuit.n_features,):
         raise NetlistError(f"input sample has shape {x.shape}, expected ({circuit.n_features},)")
+    opts = dict(DEFAULT_OPTIONS if options is None else options)
+    check_circuit_text(circuit, opts, table_dir if mode == "sweep" else None)
     drives = {d.source: d for d in circuit.inputs}
     nudges = set(circuit.nudges)
-    opts = dict(DEFAULT_OPTIONS if options is None else options)
 
     lines = [circuit.title]
     lines += [f"* {d}" for d in circuit.description]
