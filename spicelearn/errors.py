@@ -33,6 +33,16 @@ class InputError(SpicelearnError):
     """Inputs or nudges handed to an engine have the wrong shape or values."""
 
 
+class UsageError(SpicelearnError, ValueError):
+    """A Python API call got an argument of the wrong type or out of range.
+
+    For example ``NgspiceEngine(workers=0)``, a block size of 0 or a string
+    where a :class:`~spicelearn.network.circuit.Circuit` belongs. Also a
+    ``ValueError``, so code written against plain Python conventions still
+    catches it.
+    """
+
+
 class SimulationError(SpicelearnError):
     """ngspice refused or failed a run.
 
