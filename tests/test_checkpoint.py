@@ -17,11 +17,11 @@ from spicelearn.learning.checkpoint import (
 )
 from spicelearn.learning.rundir import (
     dump_toml,
-    prepare_new_run_dir,
     read_metrics,
     run_id_of,
     write_metrics,
 )
+from spicelearn.learning.runfolder import NewRun, foreign_entries, read_manifest
 
 
 def _ck(epoch: int, run_id: str = "abc") -> Checkpoint:
@@ -100,16 +100,35 @@ def test_run_id_ignores_workers_only():
     assert run_id_of(a) == run_id_of(b) != run_id_of(c)
 
 
+def _claim(out, force=False):
+    with NewRun(out, force, [("config.toml", "seed = 0\n"), ("run.json", "{}\n")]):
+        pass
+
+
 def test_run_dir_guard(tmp_path):
     out = tmp_path / "run"
-    prepare_new_run_dir(out, force=False)
-    (out / "config.toml").write_text("seed = 0\n")
+    _claim(out)
     (out / "notes.txt").write_text("mine")
     with pytest.raises(RunDirError, match="holds another run.*--resume.*--force"):
-        prepare_new_run_dir(out, force=False)
+        _claim(out)
     assert (out / "config.toml").read_text() == "seed = 0\n"
-    prepare_new_run_dir(out, force=True)
-    assert not (out / "config.toml").exists() and (out / "notes.txt").read_text() == "mine"
+    (out / "config.toml").write_text("seed = 1\n")
+    _claim(out, force=True)
+    assert (out / "config.toml").read_text() == "seed = 0\n"
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_checkpoints_are_listed_in_the_manifest_before_they_exist(tmp_path):
+    _claim(tmp_path / "run")
+    for e in range(3):
+        save_checkpoint(tmp_path / "run", _ck(e))
+    listed = read_manifest(tmp_path / "run")
+    assert {"checkpoints/epoch_0000.npz", "checkpoints/epoch_0002.json"} <= listed
+    assert "checkpoints/epoch_0001.json" in listed  # dropped at the next checkpoint
+    save_checkpoint(tmp_path / "run", _ck(3))
+    listed = read_manifest(tmp_path / "run")
+    assert "checkpoints/epoch_0001.json" not in listed
+    assert foreign_entries(tmp_path / "run", listed) == []
 
 
 def test_metrics_csv(tmp_path):

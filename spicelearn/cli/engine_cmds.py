@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from . import cli
+
+
+class _PositiveFloat(click.ParamType):
+    """A finite number > 0 (click's FloatRange lets NaN and infinity through)."""
+
+    name = "float"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            x = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not (math.isfinite(x) and x > 0):
+            self.fail(f"{value!r} is not a finite number > 0", param, ctx)
+        return x
 
 # --- validate (numeric engine owner) -------------------------------------------------
 
 
 @cli.command()
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
-@click.option("--samples", "n_samples", type=int, default=32, show_default=True,
+@click.option("--samples", "n_samples", type=click.IntRange(min=1), default=32, show_default=True,
               help="Random input samples (uniform in ±0.5 V).")
-@click.option("--beta", type=float, default=1e-6, show_default=True,
+@click.option("--beta", type=_PositiveFloat(), default=1e-6, show_default=True,
               help="Centered nudging strength β [S] for the EqProp estimate.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the random inputs and targets.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def validate(config: str, n_samples: int, beta: float, seed: int, as_json: bool) -> None:

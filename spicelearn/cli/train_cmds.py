@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..errors import printable
 from . import cli
+
+if TYPE_CHECKING:
+    from ..learning.trainer import RunInterrupted
 
 
 def _epoch_line(row: dict[str, float]) -> None:
@@ -16,14 +21,31 @@ def _epoch_line(row: dict[str, float]) -> None:
                f"({row['train_time']:.2f} s)", err=True)
 
 
+def _interrupted_message(stop: RunInterrupted) -> str:
+    """What Ctrl-C left in the run folder, and how to go on."""
+    from ..learning.checkpoint import latest_epoch
+
+    d = stop.run_dir
+    if not stop.started:
+        return f"spicelearn: interrupted before training started; no run was written to {d}"
+    ep = latest_epoch(d)
+    if ep is None:
+        return (f"spicelearn: interrupted before the first checkpoint; resume with: "
+                f"spicelearn train --resume {d} (it starts at epoch 0)")
+    return (f"spicelearn: interrupted; the last complete checkpoint (epoch {ep}) is in "
+            f"{d}/checkpoints; resume with: spicelearn train --resume {d}")
+
+
 @cli.command()
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Run folder to write (config, metrics, checkpoints, plots, report).")
 @click.option("--resume", "resume", type=click.Path(file_okay=False, path_type=Path),
               help="Continue the interrupted run in this folder from its last checkpoint.")
-@click.option("--force", is_flag=True, help="Replace a run already in the --out folder.")
-@click.option("--workers", type=int, default=None,
+@click.option("--force", is_flag=True,
+              help="Replace the run in the --out folder (only the files spicelearn wrote "
+                   "there are removed).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes for settling (overrides training.workers).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-epoch lines.")
 def train(config: Path | None, out: Path | None, resume: Path | None, force: bool,
@@ -41,16 +63,14 @@ def train(config: Path | None, out: Path | None, resume: Path | None, force: boo
       spicelearn train --resume runs/iris
     """
     from ..errors import ConfigError
-    from ..learning.checkpoint import latest_epoch
     from ..learning.report import time_to_accuracy
-    from ..learning.trainer import resume_folder, train_in_folder
+    from ..learning.trainer import RunInterrupted, resume_folder, train_in_folder
 
     if resume is not None and (config is not None or out is not None or force):
         raise ConfigError("--resume DIR takes no CONFIG, --out or --force "
                           "(the run's own config.toml is used)")
     if resume is None and (config is None or out is None):
         raise ConfigError("give CONFIG and --out DIR (or --resume DIR)")
-    run_dir = resume if resume is not None else out
     on_epoch = None if quiet else _epoch_line
     try:
         if resume is not None:
@@ -58,12 +78,10 @@ def train(config: Path | None, out: Path | None, resume: Path | None, force: boo
         else:
             summary = train_in_folder(config, out, force=force, quiet=quiet, workers=workers,
                                       on_epoch=on_epoch)
-    except KeyboardInterrupt:
-        ep = latest_epoch(run_dir) if run_dir is not None else None
-        where = (f"the last complete checkpoint (epoch {ep}) is in {run_dir}/checkpoints"
-                 if ep is not None else "no checkpoint was written")
-        click.echo(f"spicelearn: interrupted; {where}; resume with: "
-                   f"spicelearn train --resume {run_dir}", err=True)
+    except RunInterrupted as stop:
+        if sys.stderr.isatty():
+            click.echo(err=True)  # end the terminal's ^C echo
+        click.echo(printable(_interrupted_message(stop)), err=True)
         sys.exit(130)
     last = summary.metrics[-1]
     best = max(summary.metrics, key=lambda r: r["test_acc"])

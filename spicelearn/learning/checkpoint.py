@@ -10,7 +10,8 @@ One checkpoint per epoch, two files in ``DIR/checkpoints/``:
 
 Both are written with :func:`~spicelearn.fileio.write_atomic`, the npz first, so a
 json file always describes a complete npz. The newest json is the checkpoint; the
-first (epoch 0, the initial conductances) and the newest are kept.
+first (epoch 0, the initial conductances) and the newest are kept. In a run folder
+both are listed in its manifest before they are written (``runfolder.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 from ..errors import CheckpointError
 from ..fileio import write_atomic
+from .runfolder import register
 
 FORMAT = 1
 _NAME = re.compile(r"^epoch_(\d{4,})\.json$")
@@ -60,6 +62,7 @@ def save_checkpoint(run_dir: str | Path, ck: Checkpoint) -> Path:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     raw = buf.getvalue()
+    register(run_dir, [f"{folder.name}/{stem}.npz", f"{folder.name}/{stem}.json"])
     write_atomic(folder / f"{stem}.npz", raw)
     meta = {
         "format": FORMAT, "epoch": ck.epoch, "run_id": ck.run_id, "optimizer": ck.optimizer,

@@ -1,16 +1,14 @@
-"""The run folder: resolved config, run id, metrics, and guarding other runs.
+"""The run folder: resolved config, run id, metrics.
 
-Layout of ``DIR`` (see docs/training.md)::
+Layout of ``DIR`` (which files it owns, the claim and the lock: ``runfolder.py``)::
 
     config.toml          the resolved config (every default filled in)
-    run.json             run id, dataset/network summary, engine
+    run.json             run id, dataset/network summary, engine (written last: the claim)
     metrics.csv          one row per epoch (epoch 0 = before training)
     checkpoints/         epoch_NNNN.npz + epoch_NNNN.json (checkpoint.py)
     plots/               loss.png, accuracy.png, conductances.png
     report.md            the run summarized
-
-A folder "holds a run" when it has ``config.toml``, ``run.json`` or
-``checkpoints/``; a new run refuses such a folder unless forced.
+    .spicelearn-manifest.json, .spicelearn.lock
 """
 
 from __future__ import annotations
@@ -20,43 +18,13 @@ import hashlib
 import io
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunDirError
 from ..fileio import write_atomic
 
-RUN_FILES = ("config.toml", "run.json", "metrics.csv", "report.md")
-RUN_DIRS = ("checkpoints", "plots")
 METRIC_COLUMNS = ("epoch", "loss", "train_acc", "test_acc", "test_loss", "epoch_time",
                   "train_time", "cum_train_time")
-
-
-def holds_run(path: str | Path) -> bool:
-    p = Path(path)
-    return any((p / f).exists() for f in ("config.toml", "run.json", "checkpoints"))
-
-
-def prepare_new_run_dir(path: str | Path, force: bool) -> Path:
-    """Make ``path`` ready for a new run.
-
-    Raises:
-        RunDirError: it is a file, or it holds another run and ``force`` is false.
-    """
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise RunDirError(f"output path {p} exists and is not a folder")
-    if holds_run(p):
-        if not force:
-            raise RunDirError(f"output folder {p} holds another run (use --resume {p} to "
-                              "continue it or --force to replace it)")
-        for f in RUN_FILES:
-            (p / f).unlink(missing_ok=True)
-        for d in RUN_DIRS:
-            shutil.rmtree(p / d, ignore_errors=True)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
 
 
 def _toml_value(v: Any) -> str:

@@ -231,32 +231,57 @@ def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
     return RunSummary(run_dir, metrics, t.engine, t.target_accuracy)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``train``/``train --resume``; says whether the folder holds the run.
+
+    ``started`` is true once the run's ``run.json`` was written: the folder can then
+    be resumed (from its newest checkpoint, or from epoch 0 when it has none).
+    """
+
+    def __init__(self, run_dir: Path, started: bool) -> None:
+        super().__init__(str(run_dir))
+        self.run_dir = run_dir
+        self.started = started
+
+
+def _with_workers(rc: RunConfig, workers: int | None) -> RunConfig:
+    if workers is None:
+        return rc
+    return RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
+
+
 def train_in_folder(config_path: str | Path, out: str | Path, force: bool = False,
                     quiet: bool = False, workers: int | None = None,
                     on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
     """``spicelearn train CONFIG --out DIR``: check everything, then train into DIR.
 
+    DIR is claimed as in ``runfolder.py``: locked, then the manifest, the resolved
+    ``config.toml`` and ``run.json`` are written before training starts.
+
     Raises:
         ConfigError: a bad config (nothing is written).
-        RunDirError: DIR holds another run and ``force`` is false (nothing is written).
+        RunDirError: DIR holds another run and ``force`` is false, holds files
+            spicelearn did not write, or is in use (nothing is written).
+        RunInterrupted: Ctrl-C.
     """
     import json
 
-    from ..fileio import write_atomic
     from ..run_config import load_run_config
-    from .rundir import dump_toml, prepare_new_run_dir
+    from .rundir import dump_toml
+    from .runfolder import NewRun
 
-    rc = load_run_config(config_path)
-    if workers is not None:
-        rc = RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
-    setup = prepare(rc)
-    run_dir = prepare_new_run_dir(out, force)
-    write_atomic(run_dir / "config.toml", dump_toml(setup.resolved))
-    info = {"run_id": setup.run_id, "source_config": str(config_path),
-            "dataset": setup.dataset.name, "n_devices": setup.circuit.n_devices,
-            "engine": setup.training.engine}
-    write_atomic(run_dir / "run.json", json.dumps(info, indent=1) + "\n")
-    return _run(setup, run_dir, None, quiet, on_epoch)
+    claim: NewRun | None = None
+    try:
+        setup = prepare(_with_workers(load_run_config(config_path), workers))
+        info = {"run_id": setup.run_id, "source_config": str(config_path),
+                "dataset": setup.dataset.name, "n_devices": setup.circuit.n_devices,
+                "engine": setup.training.engine}
+        claim = NewRun(out, force, [("config.toml", dump_toml(setup.resolved)),
+                                    ("run.json", json.dumps(info, indent=1) + "\n")])
+        with claim as run_dir:
+            return _run(setup, run_dir, None, quiet, on_epoch)
+    except KeyboardInterrupt:
+        raise RunInterrupted(Path(out), claim is not None and claim.claimed) from None
 
 
 def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup, Path]:
@@ -264,14 +289,12 @@ def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup
 
     from ..errors import CheckpointError, RunDirError
     from ..run_config import load_run_config
+    from .runfolder import holds_run
 
     p = Path(run_dir)
-    if not (p / "config.toml").is_file() or not (p / "run.json").is_file():
+    if not holds_run(p):
         raise RunDirError(f"{p} holds no spicelearn run (no config.toml / run.json)")
-    rc = load_run_config(p / "config.toml")
-    if workers is not None:
-        rc = RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
-    setup = prepare(rc)
+    setup = prepare(_with_workers(load_run_config(p / "config.toml"), workers))
     try:
         recorded = json.loads((p / "run.json").read_text())["run_id"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -284,13 +307,28 @@ def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup
 
 def resume_folder(run_dir: str | Path, quiet: bool = False, workers: int | None = None,
                   on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
-    """``spicelearn train --resume DIR``: continue from the newest checkpoint."""
-    from .checkpoint import load_checkpoint
+    """``spicelearn train --resume DIR``: continue from the newest checkpoint.
 
-    setup, p = _load_folder(run_dir, workers)
-    start = load_checkpoint(p, setup.run_id)
-    load_checkpoint(p, setup.run_id, epoch=0)
-    return _run(setup, p, start, quiet, on_epoch)
+    A run with no checkpoint yet (stopped right after it was claimed) starts at
+    epoch 0. The folder's lock is held for the whole run.
+
+    Raises:
+        RunInterrupted: Ctrl-C (the folder still holds the run).
+    """
+    from .checkpoint import latest_epoch, load_checkpoint
+    from .runfolder import adopt_run, holds_run, open_run
+
+    try:
+        with open_run(run_dir):
+            setup, p = _load_folder(run_dir, workers)
+            start = None
+            if latest_epoch(p) is not None:
+                start = load_checkpoint(p, setup.run_id)
+                load_checkpoint(p, setup.run_id, epoch=0)
+            adopt_run(p)
+            return _run(setup, p, start, quiet, on_epoch)
+    except KeyboardInterrupt:
+        raise RunInterrupted(Path(run_dir), holds_run(run_dir)) from None
 
 
 def evaluate_folder(run_dir: str | Path) -> dict[str, float]:
