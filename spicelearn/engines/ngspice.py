@@ -26,19 +26,32 @@ failed sample. That sample is retried alone on a ladder of ngspice options
 (:data:`RETRY_LADDER`); if every rung fails a :class:`ConvergenceError` names the
 analysis, the sample and the worst node (largest Newton change in ngspice's
 "Last Node Voltages" dump), and the netlist and transcript are kept on disk.
+
+After any sweep that did not settle every sample, and after every retry, the
+circuit is removed from ngspice and the next sweep loads it afresh. A failed
+analysis can leave the loaded circuit unusable: in ngspice 46 a failed
+operating point ends in the transient-op fallback, which on failure leaves the
+circuit's time-step settings at its own values, and from then on every DC sweep
+of that circuit fails (an ``op`` still works; measured with ``ngspice -b``
+alone). A retry rung's ``option`` settings likewise stay with the circuit they
+were set on. A fresh load restores exactly the netlist's ``.options``.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConvergenceError, SimulationError
+from ..errors import ConvergenceError, SimulationError, UsageError
 from ..fileio import write_atomic
 from ..netlist.render import (
     DEFAULT_OPTIONS,
@@ -49,7 +62,7 @@ from ..netlist.render import (
 )
 from ..network.circuit import Circuit
 from ._ngspice_session import Session, error_lines, session
-from .base import Engine, Settled, check_batch, make_settled
+from .base import Engine, Settled, check_batch, check_count, check_warm, make_settled
 
 #: Retry rungs for a sample whose operating point failed: (name, ``option`` settings).
 RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
@@ -58,9 +71,6 @@ RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
                             "itl2": "1000", "reltol": "1e-3", "vntol": "1e-6",
                             "abstol": "1e-12"}),
 )
-#: ngspice's own values for the options the ladder changes (restored after a retry).
-NGSPICE_DEFAULTS = {"gminsteps": "10", "srcsteps": "10", "itl1": "100", "itl2": "50"}
-
 #: Samples per DC sweep (longer batches are settled in blocks of this size).
 BLOCK = 1000
 
@@ -71,18 +81,51 @@ def structure_key(circuit: Circuit, options: dict[str, str]) -> tuple:
             circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())))
 
 
+def check_options(options: object) -> dict[str, str]:
+    """ngspice options as a name -> text dict: names are strings, values strings or numbers.
+
+    Raises:
+        UsageError: not a mapping, or a name or value of another type. The
+            characters of names and values are checked where the netlist is
+            rendered (:func:`~spicelearn.netlist.render.check_circuit_text`).
+    """
+    if not isinstance(options, Mapping):
+        raise UsageError(f"options must be a dict of ngspice options, got "
+                         f"{type(options).__name__}")
+    out: dict[str, str] = {}
+    for key, value in options.items():
+        if not isinstance(key, str):
+            raise UsageError(f"option names must be strings, got {type(key).__name__}")
+        if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
+            raise UsageError(f"option {key} must be a string or a number, got "
+                             f"{type(value).__name__}")
+        if isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, numbers.Integral):
+            out[key] = str(int(value))
+        elif math.isfinite(float(value)):
+            out[key] = repr(float(value))
+        else:
+            raise UsageError(f"option {key} must be finite, got {float(value)!r}")
+    return out
+
+
 class NgspiceEngine(Engine):
     """Settles batches in libngspice (in-process, or in ``workers`` processes).
 
     Args:
-        options: ngspice ``.options`` for the loaded netlist; default
+        options: ngspice ``.options`` for the loaded netlist, name -> value
+            (a string or a number); default
             :data:`~spicelearn.netlist.render.DEFAULT_OPTIONS`
-            (reltol=1e-6 vntol=1e-12 abstol=1e-15 gmin=1e-12).
+            (reltol=1e-10 vntol=1e-12 abstol=1e-15 gmin=1e-12).
         keep_dir: folder under which a failed run's netlist and transcript are
             kept; default a fresh ``tempfile.mkdtemp(prefix="spicelearn-")``.
-        workers: > 1 splits each batch over that many worker processes
+        workers: >= 1; > 1 splits each batch over that many worker processes
             (:mod:`spicelearn.engines.workers`), each with its own ngspice.
-        block: samples per DC sweep.
+        block: samples per DC sweep, >= 1.
+
+    Raises:
+        UsageError: an argument of the wrong type or out of range.
     """
 
     name = "ngspice"
@@ -90,11 +133,13 @@ class NgspiceEngine(Engine):
     def __init__(self, options: dict[str, str] | None = None,
                  keep_dir: str | Path | None = None, workers: int = 1,
                  block: int = BLOCK) -> None:
-        self.options = dict(DEFAULT_OPTIONS if options is None else options)
-        self.keep_dir = None if keep_dir is None else Path(keep_dir)
-        self.workers = int(workers)
-        self.block = int(block)
         self._pool = None
+        self.options = check_options(DEFAULT_OPTIONS if options is None else options)
+        if keep_dir is not None and not isinstance(keep_dir, (str, PathLike)):
+            raise UsageError(f"keep_dir must be a path, got {type(keep_dir).__name__}")
+        self.keep_dir = None if keep_dir is None else Path(keep_dir)
+        self.workers = check_count(workers, "workers")
+        self.block = check_count(block, "block")
         if self.workers > 1:
             from .workers import WorkerPool
             self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block)
@@ -104,10 +149,11 @@ class NgspiceEngine(Engine):
                warm: Settled | None = None) -> Settled:
         """Settle a batch (see :class:`~spicelearn.engines.base.Engine`).
 
-        ``warm`` is accepted for the interface; the sweep already starts each
-        sample from the previous sample's solution.
+        ``warm`` is accepted for the interface (and checked); the sweep already
+        starts each sample from the previous sample's solution.
         """
         x, n = check_batch(circuit, inputs, nudges)
+        check_warm(warm, circuit, x.shape[0])
         if self._pool is not None:
             return make_settled(circuit, self._pool.settle(circuit, x, n))
         return make_settled(circuit, self.settle_voltages(circuit, x, n))
@@ -117,12 +163,12 @@ class NgspiceEngine(Engine):
         """(B, n_nodes) node voltages [V] of a checked batch, in this process."""
         s = session()
         s.release_history()
-        self._ensure_loaded(s, circuit)
         mark = s.mark()
         B = x.shape[0]
         out = np.empty((B, len(circuit.nodes)))
         start = 0
         while start < B:
+            self._ensure_loaded(s, circuit)  # reloads after a failure (module docstring)
             stop = min(B, start + self.block)
             v = self._sweep(s, circuit, x[start:stop], None if n is None else n[start:stop])
             out[start:start + len(v)] = v
@@ -152,9 +198,8 @@ class NgspiceEngine(Engine):
             try:
                 s.load(text, key, np.full(circuit.n_devices, np.nan))
             except SimulationError as exc:
-                folder = self._keep(text, s.lines_since(mark))
-                raise SimulationError(str(exc), folder / "netlist.cir",
-                                      folder / "transcript.txt") from None
+                kept = self._keep(text, s.lines_since(mark))
+                raise SimulationError(str(exc), *kept) from None
         # after a load s.g is NaN, so every device is altered once to its exact 1/g
         # (the netlist holds R to 12 digits); afterwards only the changed ones
         changed = np.flatnonzero(circuit.g != s.g)
@@ -201,12 +246,12 @@ class NgspiceEngine(Engine):
             length = min(length, len(vec))
             v[:length, j] = vec[:length]
         s.destroy_plots()
-        if s.exited:
-            s.reset()
         v = v[:length]
         bad = ~np.all(np.isfinite(v), axis=1)
         if bad.any():
             v = v[: int(np.argmax(bad))]
+        if len(v) < B or s.exited:
+            s.reset()  # a failed analysis can leave the circuit unusable: reload it
         return v
 
     # -- failures -----------------------------------------------------------
@@ -215,40 +260,46 @@ class NgspiceEngine(Engine):
         """Retry one failed sample on the ladder; raise ConvergenceError if all rungs fail."""
         xi = x[sample:sample + 1]
         ni = None if n is None else n[sample:sample + 1]
-        if s.loaded is None:  # ngspice exited or was reset: reload the circuit
-            self._ensure_loaded(s, circuit)
         try:
             for _name, opts in RETRY_LADDER:
+                self._ensure_loaded(s, circuit)  # the failed sweep removed the circuit
                 s.command("option " + " ".join(f"{k}={v}" for k, v in opts.items()))
                 v = self._sweep(s, circuit, xi, ni)
                 if len(v) == 1:
                     return v[0]
-                if s.loaded is None:
-                    self._ensure_loaded(s, circuit)
         finally:
-            if s.loaded is not None:
-                s.command("option " + " ".join(
-                    f"{k}={v}" for k, v in {**NGSPICE_DEFAULTS, **self.options}.items()))
+            s.reset()  # the rung's options stay with this circuit: the next sweep reloads
         lines = s.lines_since(mark)
         node = worst_node(lines, circuit)
         text = render_netlist(circuit, mode="sweep", options=self.options)
-        folder = self._keep(text, lines, circuit, x[sample], sample, s.table_dir)
+        netlist_path, transcript_path = self._keep(text, lines, circuit, x[sample], sample,
+                                                   s.table_dir)
         rungs = ", ".join(name for name, _ in RETRY_LADDER)
         errs = "; ".join(error_lines(lines)[-2:])
         raise ConvergenceError(
             f"dc sweep did not converge at sample {sample} (worst node {node or 'unknown'}), "
             f"also after retrying with {rungs}" + (f": {errs}" if errs else ""),
             analysis="dc sweep", sample=sample, node=node,
-            netlist_path=folder / "netlist.cir", transcript_path=folder / "transcript.txt")
+            netlist_path=netlist_path, transcript_path=transcript_path)
 
     def _keep(self, text: str, lines: list[str], circuit: Circuit | None = None,
               x: np.ndarray | None = None, sample: int | None = None,
-              table_dir: str | None = None) -> Path:
+              table_dir: str | None = None) -> tuple[Path | None, Path | None]:
         """Write the netlist (and the failed sample's static deck) and the transcript.
 
         The sweep form refers to its table files as ``tables/...``: the tables
-        of the failed run are copied next to it.
+        of the failed run are copied next to it. Returns the paths of the kept
+        netlist and transcript, or (None, None) if they could not be written
+        (the error being reported matters more than its files).
         """
+        try:
+            folder = self._write_kept(text, lines, circuit, x, sample, table_dir)
+        except OSError:
+            return None, None
+        return folder / "netlist.cir", folder / "transcript.txt"
+
+    def _write_kept(self, text: str, lines: list[str], circuit: Circuit | None,
+                    x: np.ndarray | None, sample: int | None, table_dir: str | None) -> Path:
         if self.keep_dir is None:
             folder = Path(tempfile.mkdtemp(prefix="spicelearn-"))
         else:
