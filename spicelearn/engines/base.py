@@ -6,13 +6,15 @@ interchangeable; validation is "run two engines, compare".
 
 from __future__ import annotations
 
+import math
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
-from ..network.circuit import Circuit
+from ..errors import InputError, NetworkError, UsageError
+from ..network.circuit import Circuit, check_conductances
 
 
 @dataclass(frozen=True)
@@ -49,19 +51,90 @@ def make_settled(circuit: Circuit, v: np.ndarray) -> Settled:
     return Settled(nodes=nodes, v=v, dv=dv, outputs=np.take(v, io, axis=1))
 
 
+def check_count(value: object, what: str, minimum: int = 1) -> int:
+    """``value`` as an int, if it is an integer (not a bool) of at least ``minimum``.
+
+    Raises:
+        UsageError: another type, or a value below ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UsageError(f"{what} must be an integer, got {type(value).__name__}")
+    if int(value) < minimum:
+        raise UsageError(f"{what} must be at least {minimum}, got {int(value)}")
+    return int(value)
+
+
+def check_positive(value: object, what: str) -> float:
+    """``value`` as a float, if it is a finite real number > 0.
+
+    Raises:
+        UsageError: another type, NaN, infinity, zero or a negative value.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageError(f"{what} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise UsageError(f"{what} must be finite and > 0, got {v!r}")
+    return v
+
+
+def check_circuit(circuit: object) -> Circuit:
+    """``circuit`` if it is a :class:`Circuit` whose conductances fit its devices.
+
+    Raises:
+        UsageError: not a Circuit.
+        NetworkError: conductances of the wrong shape, non-finite or not > 0 [S].
+    """
+    if not isinstance(circuit, Circuit):
+        raise UsageError(f"circuit must be a spicelearn Circuit, got {type(circuit).__name__}")
+    g = np.asarray(circuit.g)
+    if g.shape != (circuit.n_devices,) or g.dtype.kind not in "iuf":
+        raise NetworkError(f"circuit conductances have shape {g.shape} and type {g.dtype}, "
+                           f"expected ({circuit.n_devices},) real numbers")
+    check_conductances(g)
+    return circuit
+
+
+def real_array(value: object, what: str) -> np.ndarray:
+    """``value`` as a float array, if it holds real numbers only.
+
+    Strings, booleans, complex numbers (whose imaginary part would be dropped)
+    and ragged or object sequences are refused rather than converted.
+
+    Raises:
+        InputError: naming ``what`` and the offending type.
+    """
+    if isinstance(value, (str, bytes)):
+        raise InputError(f"{what} must be an array of real numbers, got a string")
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nesting
+        raise InputError(f"{what} must be a rectangular array of real numbers ({exc})") from None
+    if a.dtype.kind == "c":
+        raise InputError(f"{what} are complex; voltages and currents must be real numbers")
+    if a.dtype.kind not in "iuf":
+        kind = "text" if a.dtype.kind in "US" else str(a.dtype)
+        raise InputError(f"{what} must be real numbers, got {kind} values")
+    return a.astype(float)
+
+
 def check_batch(circuit: Circuit, inputs: np.ndarray,
                 nudges: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Validate a batch before anything runs; returns float arrays.
 
     Raises:
-        InputError: wrong shapes, NaN/inf values, nudges for a network without outputs.
+        UsageError: ``circuit`` is not a Circuit.
+        NetworkError: the circuit's conductances are invalid.
+        InputError: inputs or nudges of the wrong type (strings, complex numbers, ...)
+            or shape, NaN/inf values, nudges for a network without outputs.
     """
-    x = np.asarray(inputs, dtype=float)
+    check_circuit(circuit)
+    x = real_array(inputs, "inputs")
     if x.ndim == 1 and circuit.n_features == x.shape[0]:
         x = x[None, :]
     if x.ndim != 2 or x.shape[1] != circuit.n_features or x.shape[0] == 0:
         raise InputError(
-            f"inputs have shape {np.shape(inputs)}, expected (batch, {circuit.n_features})"
+            f"inputs have shape {np.shape(x)}, expected (batch, {circuit.n_features})"
         )
     if not np.all(np.isfinite(x)):
         raise InputError("inputs contain NaN or infinite values")
@@ -69,14 +142,35 @@ def check_batch(circuit: Circuit, inputs: np.ndarray,
         return x, None
     if not circuit.nudges:
         raise InputError("nudges given for a network without outputs (nothing to nudge)")
-    n = np.asarray(nudges, dtype=float)
+    n = real_array(nudges, "nudges")
     if n.shape != (x.shape[0], len(circuit.nudges)):
         raise InputError(
-            f"nudges have shape {np.shape(nudges)}, expected ({x.shape[0]}, {len(circuit.nudges)})"
+            f"nudges have shape {np.shape(n)}, expected ({x.shape[0]}, {len(circuit.nudges)})"
         )
     if not np.all(np.isfinite(n)):
         raise InputError("nudges contain NaN or infinite values")
     return x, n
+
+
+def check_warm(warm: object, circuit: Circuit, batch: int) -> Settled | None:
+    """``warm`` if it is None or a :class:`Settled` of ``batch`` samples of ``circuit``.
+
+    Raises:
+        UsageError: not a Settled.
+        InputError: node voltages [V] that are not real and finite or not of shape
+            (batch, n_nodes).
+    """
+    if warm is None:
+        return None
+    if not isinstance(warm, Settled):
+        raise UsageError(f"warm must be a Settled (or None), got {type(warm).__name__}")
+    v = real_array(warm.v, "warm start voltages")
+    if v.shape != (batch, len(circuit.nodes)):
+        raise InputError(
+            f"warm start has shape {v.shape}, expected ({batch}, {len(circuit.nodes)})")
+    if not np.all(np.isfinite(v)):
+        raise InputError("warm start contains NaN or infinite values")
+    return warm
 
 
 class Engine(ABC):

@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageError
 from ..netlist.render import DEFAULT_OPTIONS, render_netlist
 from ..network.circuit import Circuit, DiodeModel, IdealDiodeModel
 from ..network.from_config import build_circuit, network_from_config
 from ..run_config import load_run_config
 from ._ngspice_session import session
+from .base import check_circuit, check_count
 from .ngspice import NgspiceEngine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -38,8 +40,20 @@ LARGE = {"inputs": 64, "hidden": [32], "outputs": 10, "differential": True,
          "bias": [0.5, -0.5]}
 
 
+#: The values of ``network`` the benchmark knows.
+NETWORKS = ("iris", "large", "both")
+
+
+def check_network(which: object) -> str:
+    """``which`` if it names a benchmark network (:data:`NETWORKS`); else UsageError."""
+    if which not in NETWORKS:
+        raise UsageError(f"unknown benchmark network {which!r} (known: {', '.join(NETWORKS)})")
+    return str(which)
+
+
 def bench_networks(which: str) -> dict[str, Circuit]:
     """The circuits named by ``which`` ("iris", "large" or "both")."""
+    check_network(which)
     out: dict[str, Circuit] = {}
     if which in ("iris", "both"):
         out["iris"] = load_run_config(EXAMPLES / "iris.toml").circuit()
@@ -130,7 +144,13 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
 
     ``workers`` > 1 adds a row ``batched_<N>w``: the batched engine split over
     N worker processes (each with its own ngspice).
+
+    Raises:
+        UsageError: a count below 1 (``seed`` below 0), or an argument of the wrong type.
     """
+    check_circuit(circuit)
+    samples, seed, rebuild_samples, alter_samples, workers = _check_sizes(
+        samples, seed, rebuild_samples, alter_samples, workers)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-0.5, 0.5, size=(samples, circuit.n_features))
     nr, na = min(samples, rebuild_samples), min(samples, alter_samples)
@@ -174,9 +194,23 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
 def run_bench(network: str = "both", samples: int = 1000, seed: int = 0,
               rebuild_samples: int = 5, alter_samples: int = 50,
               workers: int = 1) -> dict[str, Any]:
-    """The benchmark report: one entry per network (see :func:`bench_network`)."""
+    """The benchmark report: one entry per network (see :func:`bench_network`).
+
+    Raises:
+        UsageError: an unknown network or a size out of range, before anything runs.
+    """
+    check_network(network)
+    _check_sizes(samples, seed, rebuild_samples, alter_samples, workers)
     return {name: bench_network(c, samples, seed, rebuild_samples, alter_samples, workers)
             for name, c in bench_networks(network).items()}
+
+
+def _check_sizes(samples: object, seed: object, rebuild_samples: object,
+                 alter_samples: object, workers: object) -> tuple[int, int, int, int, int]:
+    """The benchmark's sizes as ints: every count >= 1, the seed >= 0."""
+    return (check_count(samples, "samples"), check_count(seed, "seed", minimum=0),
+            check_count(rebuild_samples, "rebuild_samples"),
+            check_count(alter_samples, "alter_samples"), check_count(workers, "workers"))
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -17,11 +17,20 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..network.circuit import Circuit
 from ._numeric_mna import MNA, build_mna
 from ._numeric_solve import System, make_system
-from .base import Engine, Settled, check_batch
+from .base import (
+    Engine,
+    Settled,
+    check_batch,
+    check_circuit,
+    check_count,
+    check_positive,
+    check_warm,
+    real_array,
+)
 
 VTOL = 1e-13
 """Newton stops when the largest node-voltage change is below this [V]."""
@@ -31,15 +40,18 @@ class NumericEngine(Engine):
     """Batched Newton on the MNA equations (see the module docstring).
 
     Args:
-        vtol: convergence tolerance on the node-voltage step [V].
-        cache_size: how many prepared (circuit, g) systems to keep.
+        vtol: convergence tolerance on the node-voltage step [V], finite and > 0.
+        cache_size: how many prepared (circuit, g) systems to keep (>= 0).
+
+    Raises:
+        UsageError: an argument of the wrong type or out of range.
     """
 
     name = "numeric"
 
     def __init__(self, vtol: float = VTOL, cache_size: int = 8) -> None:
-        self.vtol = float(vtol)
-        self.cache_size = int(cache_size)
+        self.vtol = check_positive(vtol, "vtol")
+        self.cache_size = check_count(cache_size, "cache_size", minimum=0)
         self._cache: OrderedDict[tuple, tuple[object, System]] = OrderedDict()
 
     def system(self, circuit: Circuit) -> System:
@@ -69,21 +81,16 @@ class NumericEngine(Engine):
     ) -> Settled:
         """Settle a batch: (B, n_features) inputs [V], (B, n_outputs) nudges [A]."""
         x, n = check_batch(circuit, inputs, nudges)
+        warm = check_warm(warm, circuit, x.shape[0])
         system = self.system(circuit)
-        x0 = None
-        if warm is not None:
-            if warm.v.shape != (x.shape[0], system.mna.n_nodes):
-                raise InputError(
-                    f"warm start has shape {warm.v.shape}, expected "
-                    f"({x.shape[0]}, {system.mna.n_nodes})"
-                )
-            x0 = warm.v
+        x0 = None if warm is None else np.asarray(warm.v, dtype=float)
         sol = system.solve(system.mna.rhs(x, n), x0, self.vtol)
         return settled_from(circuit, system.mna, sol[:, : system.mna.n_nodes])
 
     def adjoint_gradient(self, circuit: Circuit, settled: Settled,
                          dl_dout: np.ndarray) -> np.ndarray:
         """See :func:`adjoint_gradient`; reuses this engine's cached factorisations."""
+        check_circuit(circuit)
         return _adjoint(self.system(circuit), settled, dl_dout)
 
 
@@ -116,17 +123,29 @@ def adjoint_gradient(circuit: Circuit, settled: Settled, dl_dout: np.ndarray) ->
 
     Returns:
         (B, n_devices) dL/dg [units of L per S].
+
+    Raises:
+        UsageError: ``circuit`` or ``settled`` of the wrong type.
+        InputError: ``settled`` or ``dl_dout`` of the wrong shape, not real or not finite.
     """
+    check_circuit(circuit)
     return _adjoint(make_system(build_mna(circuit)), settled, dl_dout)
 
 
 def _adjoint(system: System, settled: Settled, dl_dout: np.ndarray) -> np.ndarray:
     m = system.mna
-    v = np.asarray(settled.v, dtype=float)
+    if not isinstance(settled, Settled):
+        raise UsageError(f"settled must be a Settled, got {type(settled).__name__}")
+    v = real_array(settled.v, "settled voltages")
+    if v.ndim != 2 or v.shape[1] != m.n_nodes or not np.all(np.isfinite(v)):
+        raise InputError(f"settled voltages have shape {v.shape}, expected finite values "
+                         f"of shape (batch, {m.n_nodes})")
     B = v.shape[0]
-    dl = np.asarray(dl_dout, dtype=float)
+    dl = real_array(dl_dout, "dl_dout")
     if dl.shape != (B, len(m.out)):
         raise InputError(f"dl_dout has shape {dl.shape}, expected ({B}, {len(m.out)})")
+    if not np.all(np.isfinite(dl)):
+        raise InputError("dl_dout contains NaN or infinite values")
     r = np.zeros((B, m.n))
     np.add.at(r, (slice(None), m.out), dl)
     vg = np.concatenate([v, np.zeros((B, 1))], axis=1)

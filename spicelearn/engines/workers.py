@@ -26,6 +26,7 @@ import numpy as np
 from .. import errors
 from ..errors import WorkerError
 from ..network.circuit import Circuit
+from .base import check_count
 
 
 def _pack_error(exc: BaseException) -> tuple[str, str, dict]:
@@ -72,16 +73,20 @@ def _worker_main(conn: Connection, options: dict[str, str], keep_dir: str | None
 
 
 class WorkerPool:
-    """N worker processes settling contiguous runs of blocks of a batch."""
+    """N worker processes settling contiguous runs of blocks of a batch.
+
+    Raises:
+        UsageError: ``n_workers`` or ``block`` not an integer >= 1.
+    """
 
     def __init__(self, n_workers: int, options: dict[str, str], keep_dir: Path | None,
                  block: int) -> None:
-        self.n_workers = int(n_workers)
-        self.options = dict(options)
-        self.keep_dir = None if keep_dir is None else str(keep_dir)
-        self.block = int(block)
         self._procs: list[mp.Process] = []
         self._conns: list[Connection] = []
+        self.n_workers = check_count(n_workers, "n_workers")
+        self.options = dict(options)
+        self.keep_dir = None if keep_dir is None else str(keep_dir)
+        self.block = check_count(block, "block")
         self._sent: list[object] = []
         self._crash: set[int] = set()
 
