@@ -115,7 +115,7 @@ def real_array(value: object, what: str) -> np.ndarray:
     if a.dtype.kind not in "iuf":
         kind = "text" if a.dtype.kind in "US" else str(a.dtype)
         raise InputError(f"{what} must be real numbers, got {kind} values")
-    return a.astype(float)
+    return a.astype(float, copy=False)
 
 
 def check_batch(circuit: Circuit, inputs: np.ndarray,
