@@ -91,6 +91,19 @@ class DeviceModel(ABC):
         g = self.conductance(np.array([lo, hi]))
         return float(g.min()), float(g.max())
 
+    def check_state(self, x: np.ndarray | float) -> np.ndarray:
+        """``x`` as a float array, checked to be finite and within :meth:`state_bounds`.
+
+        Raises:
+            DeviceModelError: a state is not finite or lies outside the bounds.
+        """
+        x = _arr(x)
+        lo, hi = self.state_bounds()
+        if x.size and (not np.all(np.isfinite(x)) or x.min() < lo or x.max() > hi):
+            raise DeviceModelError(f"{self.name}: states must lie in [{lo!r}, {hi!r}], got "
+                                   f"values in [{float(np.nanmin(x))!r}, {float(np.nanmax(x))!r}]")
+        return x
+
     # -- I–V at frozen state -----------------------------------------------------
     def shape(self, v: np.ndarray | float) -> np.ndarray:
         """h(V) [V]: the I–V shape, I = g·h(V). Ohmic by default."""

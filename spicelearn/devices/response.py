@@ -129,10 +129,7 @@ class ResponseDevice(DeviceModel):
         x, pol, n = np.broadcast_arrays(_arr(x), np.sign(_arr(polarity)), np.asarray(n))
         if np.any(n < 0):
             raise DeviceModelError(f"{self.name}: pulse count must be >= 0")
-        if not np.all((x >= self.g_min) & (x <= self.g_max)):
-            raise DeviceModelError(f"{self.name}: conductances must lie in [{self.g_min!r}, "
-                                   f"{self.g_max!r}] S")
-        g = x.copy()
+        g = self.check_state(x).copy()
         for k in range(int(n.max(initial=0))):
             qp, qm = self.response(g)
             step = np.where(pol > 0, qp, -qm) * self.dg_min
