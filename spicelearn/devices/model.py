@@ -101,7 +101,7 @@ class DeviceModel(ABC):
         lo, hi = self.state_bounds()
         if x.size and (not np.all(np.isfinite(x)) or x.min() < lo or x.max() > hi):
             raise DeviceModelError(f"{self.name}: states must lie in [{lo!r}, {hi!r}], got "
-                                   f"values in [{float(np.nanmin(x))!r}, {float(np.nanmax(x))!r}]")
+                                   f"values in [{float(x.min())!r}, {float(x.max())!r}]")
         return x
 
     # -- I–V at frozen state -----------------------------------------------------
