@@ -9,11 +9,29 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import DeviceModelError
+from .hp import Biolek, Joglekar, LinearIonDrift, Prodromakis
 from .linear import LinearConductance
+from .mms import MeanMetastableSwitch
 from .model import DeviceModel
+from .pershin import PershinThreshold
+from .response import ExpResponse, LinearStep, PowerResponse, SoftBounds
+from .stanford_pku import StanfordPKU
+from .yakopcic import Yakopcic
 
 DEVICE_MODELS: dict[str, type[DeviceModel]] = {
     LinearConductance.name: LinearConductance,
+    LinearIonDrift.name: LinearIonDrift,
+    Joglekar.name: Joglekar,
+    Biolek.name: Biolek,
+    Prodromakis.name: Prodromakis,
+    Yakopcic.name: Yakopcic,
+    MeanMetastableSwitch.name: MeanMetastableSwitch,
+    PershinThreshold.name: PershinThreshold,
+    StanfordPKU.name: StanfordPKU,
+    LinearStep.name: LinearStep,
+    SoftBounds.name: SoftBounds,
+    PowerResponse.name: PowerResponse,
+    ExpResponse.name: ExpResponse,
 }
 
 
