@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from netbuild import layered
+
 from spicelearn.engines.ngspice import NgspiceEngine
 from spicelearn.engines.numeric import NumericEngine
 from spicelearn.engines.regime import diode_currents, measure_conduction
