@@ -40,16 +40,12 @@ from ..errors import DeviceModelError
 from .bench import STATE_LEAK, Bench
 from .drives import Drive, PulseTrain, SineDrive
 from .model import DeviceModel
+from .smooth import num
 
 STATE_CAPACITANCE = 1.0
 """Capacitance integrating the behavioural state node [F]: V(x) is the state."""
 MODEL_CARD = "mem"
 """Name of the device model card in the OSDI and VACASK decks."""
-
-
-def num(x: float) -> str:
-    """A float as the shortest text that reads back to the same value."""
-    return repr(float(x))
 
 
 @dataclass(frozen=True)

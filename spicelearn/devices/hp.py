@@ -42,8 +42,8 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import DeviceModelError
-from .decks import num
 from .model import DeviceModel, _arr
+from .smooth import num
 
 
 def soft_clip(x: np.ndarray | float, w: float) -> np.ndarray:

@@ -16,6 +16,7 @@ from .model import DeviceModel
 from .pershin import PershinThreshold
 from .response import ExpResponse, LinearStep, PowerResponse, SoftBounds
 from .stanford_pku import StanfordPKU
+from .vteam import VTEAM
 from .yakopcic import Yakopcic
 
 DEVICE_MODELS: dict[str, type[DeviceModel]] = {
@@ -24,6 +25,7 @@ DEVICE_MODELS: dict[str, type[DeviceModel]] = {
     Joglekar.name: Joglekar,
     Biolek.name: Biolek,
     Prodromakis.name: Prodromakis,
+    VTEAM.name: VTEAM,
     Yakopcic.name: Yakopcic,
     MeanMetastableSwitch.name: MeanMetastableSwitch,
     PershinThreshold.name: PershinThreshold,
