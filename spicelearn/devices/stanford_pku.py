@@ -144,8 +144,8 @@ class StanfordPKU(DeviceModel):
         return np.cosh(_arr(v) / self.v0)
 
     def shape_integral(self, v: np.ndarray | float) -> np.ndarray:
-        """H(V) = V0²·(cosh(V/V0) − 1) [V²]."""
-        return self.v0**2 * (np.cosh(_arr(v) / self.v0) - 1.0)
+        """H(V) = V0²·(cosh(V/V0) − 1) = 2·V0²·sinh²(V/(2V0)) [V²]."""
+        return 2.0 * (self.v0 * np.sinh(0.5 * _arr(v) / self.v0)) ** 2
 
     # -- dynamics --------------------------------------------------------------------
     def rate(self, v: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:

@@ -169,9 +169,10 @@ class Yakopcic(DeviceModel):
 
     def shape_integral(self, v: np.ndarray | float) -> np.ndarray:
         """H(V) = (cosh(bV) − 1)/b² + κ·sign(V)·[(cosh(bV) − 1)/b² − K(|V|)] [V²],
-        K(s) = ∫₀^s sinh(bu)/b·(1 − tanh(u/V_BLEND)) du (constant beyond 40·V_BLEND)."""
+        K(s) = ∫₀^s sinh(bu)/b·(1 − tanh(u/V_BLEND)) du (constant beyond 40·V_BLEND);
+        cosh(bV) − 1 is computed as 2·sinh²(bV/2) (no cancellation at small V)."""
         v, b = _arr(v), self.b_iv
-        c = (np.cosh(b * v) - 1.0) / b**2
+        c = 2.0 * (np.sinh(0.5 * b * v) / b) ** 2
         if self.kappa == 0.0:
             return c
         k = _blend_correction(b)(np.minimum(np.abs(v), _K_CUT))
