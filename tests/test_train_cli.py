@@ -171,8 +171,8 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path):
     _wait_for_checkpoint(proc, out, 1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert f"spicelearn train --resume {out}" in stderr
+    assert proc.returncode == 130 and len(stderr.splitlines()) == 1
+    assert stderr.endswith(f"resume with: spicelearn train --resume {out}\n")
     ck = load_checkpoint(out)
     assert 1 <= ck.epoch < 30 and len(ck.metrics) == ck.epoch + 1
 
