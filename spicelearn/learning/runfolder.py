@@ -242,8 +242,12 @@ def check_new_run_folder(path: str | Path, force: bool) -> set[str] | None:
         raise RunDirError(f"output folder {p} holds another run (use --resume {p} to "
                           "continue it or --force to replace it)")
     if foreign and (owned is None or not force):
-        hint = ("--force replaces only a run of spicelearn; " if force else "") + \
-            "use a new or empty folder"
+        if owned is not None:
+            hint = "--force removes only spicelearn's files and keeps it"
+        elif force:
+            hint = "--force replaces only a run of spicelearn; use a new or empty folder"
+        else:
+            hint = "use a new or empty folder"
         raise RunDirError(f"output folder {p} holds '{foreign[0]}', which spicelearn did "
                           f"not write ({hint})")
     clash = next((rel for rel in foreign if _collides(rel)), None)
@@ -259,7 +263,12 @@ def _make_folders(p: Path) -> list[Path]:
     created: list[Path] = []
     try:
         for d in reversed(missing):
-            d.mkdir()
+            try:
+                d.mkdir()
+            except FileExistsError:
+                if not d.is_dir():
+                    raise
+                continue  # made meanwhile by another process
             created.append(d)
     except OSError as exc:
         _remove_folders(created)
