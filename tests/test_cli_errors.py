@@ -249,9 +249,9 @@ def test_an_unexpected_exception_is_one_line_unless_debugging(tmp_path, run_cli,
         run_cli(["evaluate", tmp_path])
 
 
-def test_control_characters_in_messages_are_escaped(tmp_path, run_cli):
-    name = tmp_path / "evil\x1b]0;pwned\x07\r.toml"
-    line = _one_line(*run_cli(["train", name, "--out", tmp_path / "o"])[::2])
+def test_control_characters_in_messages_are_escaped(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = _one_line(*run_cli(["train", "evil\x1b]0;pwned\x07\r.toml", "--out", "o"])[::2])
     assert "\x1b" not in line and "\x07" not in line and "\r" not in line
     assert "evil\\x1b]0;pwned\\x07\\r.toml" in line
-    assert not (tmp_path / "o").exists()
+    assert list(tmp_path.iterdir()) == []
