@@ -13,9 +13,12 @@ it, and stops at R_on and R_off. A positive voltage (terminal a above b) raises 
 
 Made well-posed here:
 
-* ``|u|`` becomes ``u·tanh(u/V_SMOOTH)``: smooth, even, exact at u = 0 and
-  exponentially close to |u| beyond a few V_SMOOTH (the form
-  ``sqrt(u² + ε²)`` would leave a rate ∝ ε² inside the threshold);
+* f is rewritten without ``|·|`` as ``f(V) = αV + (β − α)·[(V − V_t)⁺ − (−V − V_t)⁺]``
+  (the same function) and the ramp ``u⁺ = max(u, 0)`` is smoothed to
+  ``softplus(u) = V_SMOOTH·ln(1 + e^(u/V_SMOOTH))``: smooth, odd in V, of the sign
+  of V (so R never moves the wrong way near the threshold, as a smoothed |·|
+  would make it) and exponentially close to αV inside the threshold (the form
+  ``sqrt(u² + ε²)`` would leave a rate ∝ ε² there);
 * ``θ(±V)`` becomes the logistic step of width V_SMOOTH (f ≈ αV near 0 V, so
   the split only matters where the rate is small);
 * ``θ(R_off − R)`` and ``θ(R − R_on)`` become ``tanh(d/δ)``, d the distance to the
@@ -41,10 +44,10 @@ import numpy as np
 
 from ..errors import DeviceModelError
 from .model import DeviceModel, _arr
-from .smooth import logistic, num, spice_logistic, spice_window, window
+from .smooth import logistic, num, softplus, spice_logistic, spice_softplus, spice_window, window
 
 V_SMOOTH = 0.01
-"""Width of the smoothed |·| and sign of the voltage [V]."""
+"""Width of the smoothed thresholds and sign of the voltage [V]."""
 R_SMOOTH = 0.01
 """Width of the boundary windows as a fraction of R_off − R_on [1]."""
 
@@ -105,11 +108,10 @@ class PershinThreshold(DeviceModel):
         return 1.0 / _arr(g)
 
     def rate(self, v: np.ndarray | float) -> np.ndarray:
-        """f(V) = βV + ½(α − β)(|V + V_t| − |V − V_t|) with the smoothed |·| [Ω/s]."""
+        """f(V) = αV + (β − α)·[softplus(V − V_t) − softplus(−V − V_t)] [Ω/s]."""
         v = _arr(v)
-        up, dn = v + self.v_t, v - self.v_t
-        mag = up * np.tanh(up / V_SMOOTH) - dn * np.tanh(dn / V_SMOOTH)
-        return self.beta * v + 0.5 * (self.alpha - self.beta) * mag
+        beyond = softplus(v - self.v_t, V_SMOOTH) - softplus(-v - self.v_t, V_SMOOTH)
+        return self.alpha * v + (self.beta - self.alpha) * beyond
 
     def dxdt(self, v: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
         v, x = _arr(v), _arr(x)
@@ -122,10 +124,10 @@ class PershinThreshold(DeviceModel):
         return f"(1/(({x})<{r} ? {r}-{w}*tanh(({r}-({x}))/{w}) : ({x})))"
 
     def spice_dxdt(self, v: str, x: str) -> str:
-        vt, w = num(self.v_t), num(V_SMOOTH)
-        up, dn = f"(({v})+{vt})", f"(({v})-{vt})"
-        mag = f"({up}*tanh({up}/{w})-{dn}*tanh({dn}/{w}))"
-        f = f"({num(self.beta)}*({v})+({num(0.5 * (self.alpha - self.beta))})*{mag})"
+        vt = num(self.v_t)
+        beyond = (f"({spice_softplus(f'({v})-{vt}', V_SMOOTH)}"
+                  f"-{spice_softplus(f'-({v})-{vt}', V_SMOOTH)})")
+        f = f"({num(self.alpha)}*({v})+({num(self.beta - self.alpha)})*{beyond})"
         w_off = spice_window(f"{num(self.r_off)}-({x})", self._delta)
         w_on = spice_window(f"({x})-{num(self.r_on)}", self._delta)
         gate = (f"({spice_logistic(v, V_SMOOTH)}*{w_off}"

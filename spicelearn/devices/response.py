@@ -20,9 +20,10 @@ potentiation than depression for a > 0). ``F = (q₋ + q₊)/2`` is the symmetri
 For transients the same responses drive a continuous state equation: a voltage
 beyond ``±v_th`` (logistic step of width V_SMOOTH) moves g at
 ``Δg_min·q±(g)/t_pulse``, so one pulse of width ``t_pulse`` well beyond the
-threshold moves g by about one step; near the bounds q± are multiplied by
-``tanh(d/W_SMOOTH)`` (d the distance to the bound approached, in w) so that g
-stops on them. :meth:`ResponseDevice.pulse` is the exact discrete map.
+threshold moves g by about one step; q± are multiplied by ``tanh(d/W_SMOOTH)``
+(d the distance to the bound approached, in w) so that g stops on the bounds,
+and evaluated unclipped (smooth at the bounds as well).
+:meth:`ResponseDevice.pulse` is the exact discrete map.
 """
 
 from __future__ import annotations
@@ -100,11 +101,11 @@ class ResponseDevice(DeviceModel):
     # -- response --------------------------------------------------------------------
     @abstractmethod
     def _shape(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The family's (q₊, q₋) at w ∈ [−1, 1], before asymmetry."""
+        """The family's (q₊, q₋) at w, before asymmetry (smooth and finite for any w)."""
 
     @abstractmethod
     def _spice_shape(self, w: str) -> tuple[str, str]:
-        """ngspice expressions of :meth:`_shape` at the expression ``w`` (within [−1, 1])."""
+        """ngspice expressions of :meth:`_shape` at the expression ``w``."""
 
     def response(self, x: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """(q₊, q₋) at conductance ``x`` [S]: one pulse moves g by Δg_min·q± [1].
@@ -157,7 +158,7 @@ class ResponseDevice(DeviceModel):
         """dg/dt = Δg_min/t_pulse·[q₊·σ(V − v_th) − q₋·σ(−V − v_th)] with bound windows [S/s]."""
         v, x = _arr(v), _arr(x)
         w = self.normalized(x)
-        qp, qm = self._shape(np.clip(w, -1.0, 1.0))
+        qp, qm = self._shape(w)
         up = (1.0 + self.asymmetry) * qp * window(1.0 - w, W_SMOOTH)
         down = (1.0 - self.asymmetry) * qm * window(1.0 + w, W_SMOOTH)
         return self.dg_min / self.t_pulse * (up * logistic(v - self.v_th, V_SMOOTH)
@@ -169,7 +170,7 @@ class ResponseDevice(DeviceModel):
     def spice_dxdt(self, v: str, x: str) -> str:
         span = self.g_max - self.g_min
         w = f"(2*(({x})-{num(self.g_min)})/{num(span)}-1)"
-        qp, qm = self._spice_shape(f"min(max({w},-1),1)")
+        qp, qm = self._spice_shape(w)
         up = f"{num(1.0 + self.asymmetry)}*{qp}*{spice_window(f'1-{w}', W_SMOOTH)}"
         down = f"{num(1.0 - self.asymmetry)}*{qm}*{spice_window(f'1+{w}', W_SMOOTH)}"
         return (f"({num(self.dg_min / self.t_pulse)}*({up}*"
@@ -222,16 +223,21 @@ class _ShapedResponse(ResponseDevice):
 
 @dataclass(frozen=True)
 class PowerResponse(_ShapedResponse):
-    """Power response: q₊ = (1 − w/τ)^γ, q₋ = (1 + w/τ)^γ."""
+    """Power response: q₊ = (1 − w/τ)^γ, q₋ = (1 + w/τ)^γ.
+
+    The bases are floored at 0 (beyond w = ±τ, outside the range unless τ = 1,
+    where the boundary window already stops the state), so q± stay real.
+    """
 
     name: ClassVar[str] = "power_response"
 
     def _shape(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return ((1.0 - w / self.tau) ** self.gamma, (1.0 + w / self.tau) ** self.gamma)
+        return (np.maximum(1.0 - w / self.tau, 0.0) ** self.gamma,
+                np.maximum(1.0 + w / self.tau, 0.0) ** self.gamma)
 
     def _spice_shape(self, w: str) -> tuple[str, str]:
         t, g = num(self.tau), num(self.gamma)
-        return f"pow(1-{w}/{t},{g})", f"pow(1+{w}/{t},{g})"
+        return f"pow(max(1-{w}/{t},0),{g})", f"pow(max(1+{w}/{t},0),{g})"
 
 
 @dataclass(frozen=True)
