@@ -210,6 +210,16 @@ def test_an_empty_folder_and_a_new_path_are_fine(tmp_path, run_cli):
         assert latest_epoch(out) == 2
 
 
+def test_a_lock_file_that_is_a_link_is_not_followed(tmp_path, run_cli):
+    cfg, out, precious = _config(tmp_path), tmp_path / "run", tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    out.mkdir()
+    (out / LOCK).symlink_to(precious)
+    line = _one_error_line(*run_cli(["train", cfg, "--out", out, "--quiet"])[::2])
+    assert line.startswith(f"spicelearn: error: cannot write in run folder {out}: ")
+    assert precious.read_text() == "keep me"
+
+
 # --- a kill at any moment ---------------------------------------------------------------
 
 

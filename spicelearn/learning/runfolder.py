@@ -195,7 +195,7 @@ def hold_lock(folder: str | Path) -> Iterator[None]:
     """
     p = Path(folder)
     try:
-        fd = os.open(p / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        fd = os.open(p / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
     except OSError as exc:
         raise RunDirError(f"cannot write in run folder {p}: {exc.strerror}") from None
     try:
