@@ -132,3 +132,21 @@ def test_amplifiers_scale_the_estimate_by_a_power_of_the_gain_per_layer(gain):
     for layer, sl in enumerate(c.layer_slices(), start=1):
         scale = gain ** (-2 * (n_layers - layer))
         assert rel_err(est[:, sl], scale * exact[:, sl]) < 1e-6
+
+
+@pytest.mark.parametrize("gain", [2.0, 4.0])
+def test_compensated_eqprop_follows_the_exact_gradient_with_amplifiers(gain):
+    from spicelearn.learning.rules import EqProp, compensate_amplifiers
+
+    c = layered(3, [4, 3], 2, DiodePair(IS=1e-9), amp=gain, seed=2)
+    assert c.layer_amplification == (gain ** 2, gain, 1.0)
+    x, y = batch(c, n=8, seed=1)
+    engine, cost = NumericEngine(), MSE()
+    exact = exact_gradient(engine, c, x, y, cost)
+    est = compensate_amplifiers(c, eqprop_gradient(
+        settle_phases(engine, c, x, y, cost, Nudging.centered(1e-7))))
+    assert rel_err(est, exact) < 1e-6
+    step = EqProp(cost, Nudging.centered(1e-7)).estimate(engine, c, x, y)
+    assert rel_err(step.grad, exact.mean(axis=0)) < 1e-6
+    raw = EqProp(cost, Nudging.centered(1e-7), compensate=False).estimate(engine, c, x, y)
+    assert rel_err(raw.grad, exact.mean(axis=0)) > 0.1

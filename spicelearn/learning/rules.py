@@ -61,17 +61,42 @@ class LearningRule(ABC):
 
 
 class EqProp(LearningRule):
-    """Equilibrium Propagation with a two-point nudging pair."""
+    """Equilibrium Propagation with a two-point nudging pair.
+
+    A bidirectional amplifier (a VCVS of gain A forward, a CCCS of 1/A backward)
+    is not reciprocal: the nudge reaching a layer behind k amplifiers is A^k
+    times weaker while the free-phase signal is A^k times stronger, so EqProp
+    measures that layer's exact gradient times A^(−2k). With ``compensate`` (the
+    default) each layer's estimate is multiplied by its
+    ``Circuit.layer_amplification`` squared, A^(2k), which restores the gradient.
+    """
 
     name = "eqprop"
 
-    def __init__(self, cost: Cost, nudging: Nudging) -> None:
+    def __init__(self, cost: Cost, nudging: Nudging, compensate: bool = True) -> None:
         self.cost = cost
         self.nudging = nudging
+        self.compensate = compensate
 
     def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
                  targets: np.ndarray) -> RuleStep:
         phases = settle_phases(engine, circuit, inputs, targets, self.cost, self.nudging)
         grad = np.asarray(eqprop_gradient(phases), dtype=float).mean(axis=0)
+        if self.compensate:
+            grad = compensate_amplifiers(circuit, grad)
         loss = self.cost.value(phases.free.outputs, targets, circuit.differential)
         return RuleStep(grad=grad, free=phases.free, loss=loss)
+
+
+def compensate_amplifiers(circuit: Circuit, grad: np.ndarray) -> np.ndarray:
+    """Scale each layer's EqProp estimate by A^(2k) (see :class:`EqProp`).
+
+    ``grad`` is (..., n_devices); a circuit without amplifiers is returned as is.
+    """
+    amp = circuit.layer_amplification
+    if not amp or all(a == 1.0 for a in amp):
+        return grad
+    out = np.array(grad, dtype=float, copy=True)
+    for a, sl in zip(amp, circuit.layer_slices(), strict=True):
+        out[..., sl] *= a * a
+    return out

@@ -115,6 +115,11 @@ class Circuit:
         differential: whether outputs come in (+, −) pairs.
         nudges: one current-source name per output node, injecting into it.
         layer_sizes: devices per crossbar layer (sums to n_devices).
+        layer_shapes: (rows, cols) of each crossbar layer.
+        layer_amplification: per layer, the product of the gains of the
+            bidirectional amplifiers between that layer's devices and the outputs
+            (A^k for k amplifiers of gain A; 1.0 without amplifiers). EqProp
+            measures such a layer's gradient scaled by its inverse square.
     """
 
     title: str
@@ -132,6 +137,7 @@ class Circuit:
     nudges: tuple[str, ...]
     layer_sizes: tuple[int, ...]
     layer_shapes: tuple[tuple[int, int], ...] = field(default=())
+    layer_amplification: tuple[float, ...] = field(default=())
 
     @property
     def n_devices(self) -> int:

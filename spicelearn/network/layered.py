@@ -264,6 +264,9 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         nudges=tuple(nudges),
         layer_sizes=tuple(layer_sizes),
         layer_shapes=tuple(net.layer_shapes),
+        layer_amplification=tuple(
+            float(net.amplifier_gain) ** (n_layers - layer) if net.amplifier_gain > 0 else 1.0
+            for layer in range(1, n_layers + 1)),
     )
 
 
