@@ -46,7 +46,7 @@ from ..errors import DeviceModelError
 from .model import DeviceModel, _arr
 from .smooth import logistic, num, softplus, spice_logistic, spice_softplus, spice_window, window
 
-V_SMOOTH = 0.01
+V_SMOOTH = 0.004
 """Width of the smoothed thresholds and sign of the voltage [V]."""
 R_SMOOTH = 0.01
 """Width of the boundary windows as a fraction of R_off − R_on [1]."""
