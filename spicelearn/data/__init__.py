@@ -9,9 +9,9 @@ from .datasets import (
     scale_features,
     stratified_split,
 )
-from .schema import DATA_SCHEMA, DataConfig, resolve_data
+from .schema import DataConfig, DatasetInfo, resolve_data
 
 __all__ = [
-    "DATASETS", "DATA_SCHEMA", "DataConfig", "Dataset", "check_compatible", "encode_targets",
+    "DATASETS", "DataConfig", "DatasetInfo", "Dataset", "check_compatible", "encode_targets",
     "load_dataset", "resolve_data", "scale_features", "stratified_split",
 ]

@@ -25,9 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .schema import DataConfig
-
-DATASETS = ("xor", "iris", "breast_cancer", "digits")
+from .schema import DATASETS, DataConfig
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from .costs import MSE, CrossEntropy, make_cost, nudge_currents, predictions
 from .optimizers import SGD, Adam, Momentum, Optimizer, Schedule, make_optimizer
 from .programmer import IdealProgrammer, Programmer, ProgramResult, make_programmer
 from .rules import EqProp, LearningRule, RuleStep
-from .schema import TRAINING_SCHEMA, TrainingConfig, resolve_training
+from .schema import TrainingConfig, resolve_training
 
 __all__ = [
     "Adam", "Checkpoint", "CrossEntropy", "EqProp", "IdealProgrammer", "LearningRule", "MSE",
     "Momentum", "Optimizer", "RuleStep",
-    "ProgramResult", "Programmer", "SGD", "Schedule", "TRAINING_SCHEMA", "TrainingConfig",
+    "ProgramResult", "Programmer", "SGD", "Schedule", "TrainingConfig",
     "latest_epoch", "load_checkpoint", "make_cost", "make_optimizer", "make_programmer",
     "nudge_currents", "predictions", "resolve_training", "save_checkpoint",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from .schema import COST_ALIASES, COSTS
 
 
 def predictions(outputs: np.ndarray, differential: bool) -> np.ndarray:
@@ -86,11 +87,11 @@ Cost = MSE | CrossEntropy
 def make_cost(name: str, temperature: float = 0.05) -> Cost:
     if name == "mse":
         return MSE()
-    if name in ("cross_entropy", "xent", "ce"):
+    if COST_ALIASES.get(name, name) == "cross_entropy":
         if temperature <= 0:
             raise ConfigError("config key 'training.temperature' must be > 0")
         return CrossEntropy(temperature=temperature)
-    raise ConfigError(f"unknown cost '{name}' in 'training.cost' (known: mse, cross_entropy)")
+    raise ConfigError(f"unknown cost '{name}' in 'training.cost' (known: {', '.join(COSTS)})")
 
 
 def nudge_currents(cost: Cost, outputs: np.ndarray, y: np.ndarray, differential: bool,

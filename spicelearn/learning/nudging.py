@@ -18,6 +18,7 @@ from ..engines.base import Engine, Settled
 from ..errors import ConfigError
 from ..network.circuit import Circuit
 from .costs import Cost, nudge_currents
+from .schema import NUDGINGS
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,6 @@ class Nudging:
         """(−β, +β): two nudged phases; the estimate's bias is O(β²)."""
         b = cls._check(beta)
         return cls(-b, b)
-
-
-NUDGINGS = ("positive", "negative", "centered")
 
 
 def make_nudging(kind: str, beta: float) -> Nudging:

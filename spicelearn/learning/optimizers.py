@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CheckpointError, ConfigError
+from .schema import OPTIMIZERS, SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class Schedule:
         if self.kind == "cosine":
             f = self.lr_min_factor
             return f + (1.0 - f) * 0.5 * (1.0 + math.cos(math.pi * epoch / max(self.epochs, 1)))
-        raise ConfigError(f"unknown value '{self.kind}' for 'training.schedule'")
+        raise ConfigError(f"unknown value '{self.kind}' for 'training.schedule' "
+                          f"(known: {', '.join(SCHEDULES)})")
 
 
 class Optimizer(ABC):
@@ -165,4 +167,4 @@ def make_optimizer(cfg, layer_sizes: tuple[int, ...]) -> Optimizer:
     if cfg.optimizer == "adam":
         return Adam(layer_sizes, lr, sched, cfg.adam_beta1, cfg.adam_beta2, cfg.adam_eps)
     raise ConfigError(f"unknown value '{cfg.optimizer}' for 'training.optimizer' "
-                      "(known: sgd, momentum, adam)")
+                      f"(known: {', '.join(OPTIMIZERS)})")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from .schema import PROGRAMMERS
 
 
 @dataclass(frozen=True)
@@ -74,4 +75,5 @@ class IdealProgrammer(Programmer):
 def make_programmer(name: str, g_min: float, g_max: float) -> Programmer:
     if name == "ideal":
         return IdealProgrammer(g_min, g_max)
-    raise ConfigError(f"unknown value '{name}' for 'training.programmer' (known: ideal)")
+    raise ConfigError(f"unknown value '{name}' for 'training.programmer' "
+                      f"(known: {', '.join(PROGRAMMERS)})")

@@ -88,27 +88,8 @@ def read_metrics(path: str | Path) -> list[dict[str, float]]:
                 for row in csv.DictReader(fh)]
 
 
-_NETWORK_DEFAULTS: dict[str, Any] = {
-    "kind": "layered", "name": "layered", "hidden": [], "differential": True,
-    "bias": [0.5, -0.5], "amplifier_gain": 0.0, "load_resistance": 0.0,
-}
-_DIODE_DEFAULTS: dict[str, Any] = {"kind": "spice", "is": 1e-14, "n": 1.0, "g_on": 1e-2,
-                                   "v_smooth": 1e-2, "v_hi": 0.0, "v_lo": 0.0}
-_DEVICE_DEFAULTS: dict[str, Any] = {"g_min": 1e-5, "g_max": 1e-2, "init_low": 1e-4,
-                                    "init_high": 1e-3}
-
-
 def resolve_network_table(table: dict[str, Any]) -> dict[str, Any]:
-    """A layered ``[network]`` table with the defaults of ``network/from_config.py`` filled in."""
-    if table.get("kind", "layered") != "layered":
-        return json.loads(json.dumps(table))
-    out = {**_NETWORK_DEFAULTS, **{k: v for k, v in table.items()
-                                   if k not in ("diode", "devices")}}
-    for k in ("amplifier_gain", "load_resistance"):
-        out[k] = float(out[k])
-    out["bias"] = [float(b) for b in out["bias"]]
-    out["diode"] = {k: (v if k == "kind" else float(v)) for k, v in
-                    {**_DIODE_DEFAULTS, **table.get("diode", {})}.items()}
-    out["devices"] = {k: float(v) for k, v in {**_DEVICE_DEFAULTS,
-                                                **table.get("devices", {})}.items()}
-    return out
+    """The ``[network]`` table with every default filled in (from its config model)."""
+    from ..network.config import check_network
+
+    return check_network(table).as_dict()

@@ -44,7 +44,7 @@ from .optimizers import Optimizer, make_optimizer
 from .programmer import Programmer, make_programmer
 from .rules import EqProp, LearningRule
 from .rundir import resolve_network_table, run_id_of, write_metrics
-from .schema import TrainingConfig, resolve_training
+from .schema import ENGINES, TrainingConfig, resolve_training
 
 
 @dataclass
@@ -101,7 +101,8 @@ def make_engine(name: str, workers: int = 1) -> Engine:
         from ..engines.ngspice import NgspiceEngine
 
         return NgspiceEngine(workers=workers)
-    raise ConfigError(f"unknown value '{name}' for 'training.engine' (known: ngspice, numeric)")
+    raise ConfigError(f"unknown value '{name}' for 'training.engine' "
+                      f"(known: {', '.join(ENGINES)})")
 
 
 def evaluate(engine: Engine, circuit: Circuit, cost: Cost, inputs: np.ndarray,

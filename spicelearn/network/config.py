@@ -1,0 +1,181 @@
+"""The ``[network]`` config table: its keys, defaults, units and checks.
+
+``network.kind`` selects the model of the table (:data:`NETWORK_KINDS`: ``layered``
+by default, or ``crossbar``); ``network.devices.model`` selects the device model
+and with it the parameters ``[network.devices]`` accepts (:data:`DEVICE_MODELS`).
+A new device model is a :class:`DeviceParams` subclass with its own fields and a
+``model`` field defaulting to its name, added to :data:`DEVICE_MODELS`.
+
+Defaults the Python descriptions share (:class:`~.layered.DiodePair`,
+:class:`~.layered.LayeredNetwork`, :class:`~.crossbar.Crossbar`) are taken from
+them; those of the config alone (``bias``, ``init_low``, ``init_high``) are written
+here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..config import (
+    ConfigModel,
+    Finite,
+    NonNegative,
+    Positive,
+    PositiveInt,
+    SafeName,
+    check,
+    choice,
+    tagged_union,
+    tags_of,
+)
+from .crossbar import TERMINATIONS, Crossbar
+from .layered import NONLINEARITIES, DiodePair, LayeredNetwork
+
+
+class DeviceParams(ConfigModel):
+    """What every device model has: conductance bounds and the initial range."""
+
+    section = "network.devices"
+    g_min: Positive = LayeredNetwork.g_min
+    """Lower conductance bound [S]."""
+    g_max: Positive = LayeredNetwork.g_max
+    """Upper conductance bound [S]."""
+    init_low: Positive = 1e-4
+    """Lower end of the uniform range of initial conductances [S]."""
+    init_high: Positive = 1e-3
+    """Upper end of the uniform range of initial conductances [S]."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DeviceParams:
+        if not (self.g_min < self.g_max and
+                self.g_min <= self.init_low <= self.init_high <= self.g_max):
+            raise PydanticCustomError(
+                "spicelearn_bounds",
+                "needs g_min < g_max and g_min <= init_low <= init_high <= g_max, got "
+                "{values} S", {"values": ", ".join(f"{k} = {getattr(self, k):g}" for k in
+                                                  ("g_min", "g_max", "init_low", "init_high"))})
+        return self
+
+
+class IdealDevices(DeviceParams):
+    """Ideal programmable resistors: any conductance in [g_min, g_max], set exactly."""
+
+    model: Literal["ideal"] = "ideal"
+    """The programmable device model."""
+
+
+DEVICE_MODELS = tags_of(IdealDevices, key="model")
+"""Device models a config may name in ``network.devices.model`` (the first is the default)."""
+DevicesConfig = tagged_union(DEVICE_MODELS, "model", "device model")
+
+
+Nonlinearity = choice(NONLINEARITIES, "nonlinearity")
+Termination = choice(TERMINATIONS, "termination")
+
+
+class DiodeConfig(ConfigModel):
+    """``[network.diode]``: the hidden-node nonlinearity (see :class:`~.layered.DiodePair`)."""
+
+    section = "network.diode"
+    kind: Nonlinearity = DiodePair.kind
+    """``spice`` (D element), ``ideal`` (behavioural) or ``none`` (linear hidden nodes)."""
+    is_: Positive = Field(DiodePair.IS, alias="is")
+    """SPICE saturation current [A]."""
+    n: Positive = DiodePair.N
+    """SPICE emission coefficient [1]."""
+    g_on: Positive = DiodePair.g_on
+    """Ideal diode: on conductance [S]."""
+    v_smooth: Positive = DiodePair.v_smooth
+    """Ideal diode: knee width [V]."""
+    v_hi: Finite = DiodePair.v_hi
+    """Bias of the forward diode's cathode [V]."""
+    v_lo: Finite = DiodePair.v_lo
+    """Bias of the reverse diode's anode [V]."""
+
+    def pair(self) -> DiodePair:
+        """The :class:`DiodePair` this table describes."""
+        return DiodePair(kind=self.kind, IS=self.is_, N=self.n, g_on=self.g_on,
+                         v_smooth=self.v_smooth, v_hi=self.v_hi, v_lo=self.v_lo)
+
+
+def _layer_sizes(sizes: list[int]) -> list[int]:
+    for i, size in enumerate(sizes):
+        if size <= 0:
+            raise PydanticCustomError("spicelearn_layer",
+                                      "has a zero-size layer (layer {layer} = {size})",
+                                      {"layer": i + 1, "size": size})
+    return sizes
+
+
+class LayeredConfig(ConfigModel):
+    """A layered EqProp network (see :class:`~.layered.LayeredNetwork`)."""
+
+    section = "network"
+    kind: Literal["layered"] = "layered"
+    """The network kind."""
+    name: SafeName = LayeredNetwork.name
+    """Name used in the netlist's title line."""
+    inputs: PositiveInt
+    """Input features (each becomes a (+x, −x) source pair)."""
+    hidden: Annotated[list[int], AfterValidator(_layer_sizes)] = []
+    """Hidden layer sizes."""
+    outputs: PositiveInt
+    """Classes (each one node, or a (+, −) pair if ``differential``)."""
+    differential: bool = LayeredNetwork.differential
+    """Outputs as (+, −) node pairs; class k reads V⁺ − V⁻."""
+    bias: list[Finite] = [0.5, -0.5]
+    """Voltages of the bias sources feeding every layer [V]."""
+    amplifier_gain: NonNegative = LayeredNetwork.amplifier_gain
+    """Gain of the bidirectional amplifiers after each hidden layer; 0 = none [1]."""
+    load_resistance: NonNegative = LayeredNetwork.load_resistance
+    """Load from each output node to ground; 0 = none [Ω]."""
+    diode: DiodeConfig = Field(default_factory=DiodeConfig)
+    """The hidden-node nonlinearity."""
+    devices: DevicesConfig = Field(default_factory=next(iter(DEVICE_MODELS.values())))
+    """The programmable devices."""
+
+    @property
+    def n_layers(self) -> int:
+        """Crossbar layers (one more than hidden layers)."""
+        return len(self.hidden) + 1
+
+
+class CrossbarConfig(ConfigModel):
+    """A single crossbar (see :class:`~.crossbar.Crossbar`)."""
+
+    section = "network"
+    kind: Literal["crossbar"] = "crossbar"
+    """The network kind."""
+    name: SafeName = Crossbar.name
+    """Name used in the netlist's title line."""
+    rows: PositiveInt
+    """Row lines (input features)."""
+    cols: PositiveInt
+    """Column lines."""
+    r_wire: NonNegative = Crossbar.r_wire
+    """Resistance of one line segment; 0 = ideal wires [Ω]."""
+    termination: Termination = Crossbar.termination
+    """``resistor`` (columns loaded by ``r_term``) or ``virtual_ground`` (0 V sources)."""
+    r_term: Positive = Crossbar.r_term
+    """Termination resistance [Ω]."""
+    devices: DevicesConfig = Field(default_factory=next(iter(DEVICE_MODELS.values())))
+    """The programmable devices."""
+
+    @property
+    def n_layers(self) -> int:
+        return 1
+
+
+NETWORK_KINDS = tags_of(LayeredConfig, CrossbarConfig, key="kind")
+"""Network kinds a config may name in ``network.kind`` (the first is the default)."""
+NetworkConfig = tagged_union(NETWORK_KINDS, "kind", "network kind")
+
+
+def check_network(table: Any) -> LayeredConfig | CrossbarConfig:
+    """The model of a ``[network]`` table; ConfigError naming the key if it is invalid."""
+    if isinstance(table, LayeredConfig | CrossbarConfig):
+        return table
+    return check(NetworkConfig, table, "network")
