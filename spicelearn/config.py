@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .config_messages import Choice, config_error, show
+from .config_messages import Choice, config_error, one_line, plain, show
 from .errors import ConfigError
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9 _.+()\-]{1,80}")
@@ -47,17 +47,20 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file; a missing, unreadable, binary or malformed file raises ConfigError."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file not found: {show(str(p))}")
+        raise ConfigError(f"config file not found: {plain(p)}")
     try:
-        text = p.read_bytes().decode("utf-8")
+        data = p.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read config {show(str(p))}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config {plain(p)}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{show(str(p))}: not a UTF-8 text file (byte {exc.start})") from None
+        raise ConfigError(f"{plain(p)}: not a UTF-8 text file (byte {exc.start} is "
+                          f"{data[exc.start]:#04x})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{show(str(p))}: invalid TOML: {exc}") from None
+        raise ConfigError(one_line(f"{plain(p)}: invalid TOML: {exc}")) from None
 
 
 class ConfigModel(BaseModel):

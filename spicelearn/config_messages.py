@@ -132,7 +132,7 @@ def locate(root: Any, data: Any, loc: tuple[Any, ...]) -> _Where:
                 meta = meta + more
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             where.table = annotation
-            where.key.append(_plain(comp))
+            where.key.append(plain(comp))
             info = _field(annotation, comp)
             where.info = info
             annotation, meta = (None, []) if info is None else _unwrap(
@@ -144,14 +144,15 @@ def locate(root: Any, data: Any, loc: tuple[Any, ...]) -> _Where:
                 value = value[comp] if -len(value) <= comp < len(value) else None
             annotation, meta = _unwrap(get_args(annotation)[0])
         else:
-            where.key.append(_plain(comp))
+            where.key.append(plain(comp))
             annotation, meta = None, []
     where.annotation, where.meta = annotation, meta
     return where
 
 
-def _plain(key: Any) -> str:
-    text = str(key)
+def plain(text: Any) -> str:
+    """``text`` as is if it is printable ASCII, else escaped like :func:`show` (no quotes)."""
+    text = str(text)
     return text if text.isascii() and text.isprintable() else show(text)[1:-1]
 
 
@@ -241,4 +242,4 @@ def config_error(exc: ValidationError, root: Any, data: Any, section: str = "") 
     return ConfigError(one_line(_message(err, where)))
 
 
-__all__ = ["Choice", "config_error", "describe_range", "locate", "one_line", "show"]
+__all__ = ["Choice", "config_error", "describe_range", "locate", "one_line", "plain", "show"]

@@ -65,23 +65,28 @@ class Sizes:
 
 
 def count(net: LayeredConfig | CrossbarConfig) -> Sizes:
-    """Devices, elements and nodes of the network ``net`` describes."""
+    """Devices, elements and nodes of the circuit ``net`` describes (as the builders make it)."""
     if isinstance(net, CrossbarConfig):
         r, c = net.rows, net.cols
-        wired = 2 * r * c if net.r_wire > 0 else 0
-        nodes = r + c + c + wired
-        return Sizes(devices=r * c, elements=r + c + wired, nodes=nodes,
-                     unknowns=nodes + r + c, diode_nodes=0, features=r, nudges=c)
+        wired = net.r_wire > 0
+        resistor = net.termination == "resistor"
+        nodes = r + 2 * r * c + c if wired else r + c
+        elements = r + (2 * r * c if wired else 0) + (2 * c if resistor else c)
+        sources = r + (0 if resistor else c)
+        return Sizes(devices=r * c, elements=elements, nodes=nodes, unknowns=nodes + sources,
+                     diode_nodes=0, features=r, nudges=c if resistor else 0)
     n_bias, hidden = len(net.bias), sum(net.hidden)
     shapes = layer_shapes(net.inputs, tuple(net.hidden), net.outputs, net.differential, n_bias)
     outs = net.outputs * (2 if net.differential else 1)
-    sources = 2 * net.inputs + net.n_layers * n_bias + 2
-    amps = 2 * hidden if net.amplifier_gain > 0 else 0
-    diodes = 2 * hidden if net.diode.kind != "none" else 0
-    nodes = 2 * net.inputs + net.n_layers * n_bias + hidden + amps + outs + 2
-    return Sizes(devices=sum(r * c for r, c in shapes),
-                 elements=sources + diodes + 3 * amps // 2 + 2 * outs, nodes=nodes,
-                 unknowns=nodes + sources + amps, diode_nodes=hidden if diodes else 0,
+    diodes = hidden > 0 and net.diode.kind != "none"
+    rails = sum(1 for v in (net.diode.v_hi, net.diode.v_lo) if diodes and v != 0)
+    amps = hidden if net.amplifier_gain > 0 else 0
+    sources = 2 * net.inputs + net.n_layers * n_bias + rails + 2 * amps
+    nodes = 2 * net.inputs + net.n_layers * n_bias + rails + hidden + 2 * amps + outs
+    elements = (sources + amps + (2 * hidden if diodes else 0)
+                + (2 * outs if net.load_resistance > 0 else outs))
+    return Sizes(devices=sum(r * c for r, c in shapes), elements=elements, nodes=nodes,
+                 unknowns=nodes + sources, diode_nodes=hidden + rails if diodes else 0,
                  features=net.inputs, nudges=outs)
 
 
