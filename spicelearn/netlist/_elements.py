@@ -95,6 +95,8 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
     toks = tokenize(text)
     name = toks[0]
     kind = name[0].upper()
+    if kind in _TWO_NODE_VALUE:
+        return _two_node_value(toks, kind, line, path)
     args = toks[1:]
     where = f"{_short(path)}:{line}"
 
@@ -103,17 +105,6 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
             raise NetlistError(f"{where}: {what}")
 
     base = {"kind": kind, "name": name, "line": line, "file": path}
-    if kind in _TWO_NODE_VALUE:
-        label = _TWO_NODE_VALUE[kind]
-        need(3, f"{label} {name} needs 2 nodes and a value")
-        val = args[2]
-        if "=" in val and val.split("=")[0].lower() in ("r", "c", "l", "resistance"):
-            val = val.split("=", 1)[1]
-        v = parse_value(val)
-        if v is None and not val.startswith("{"):
-            raise NetlistError(f"{where}: {label} {name} has an unreadable value '{val}'")
-        return ParsedElement(nodes=(_node(args[0]), _node(args[1])), value=v,
-                             params={"expr": val} if v is None else {}, **base)
     if kind == "D":
         need(3, f"diode {name} needs 2 nodes and a model")
         return ParsedElement(nodes=(_node(args[0]), _node(args[1])), model=args[2], **base)
@@ -135,6 +126,9 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
         if len(args) >= 5 and parse_value(args[4]) is not None:
             return ParsedElement(nodes=tuple(_node(a) for a in args[:4]),
                                  value=parse_value(args[4]), **base)
+        if len(args) >= 5 and args[4].startswith("{"):
+            return ParsedElement(nodes=tuple(_node(a) for a in args[:4]),
+                                 params={"expr": args[4]}, **base)
         head = args[2].lower()
         if head.startswith(("value", "vol", "cur", "poly", "table", "laplace")):
             return ParsedElement(nodes=(_node(args[0]), _node(args[1])),
@@ -143,11 +137,11 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
     if kind in ("F", "H"):
         need(4, f"controlled source {name} needs 2 nodes, a controlling source and a gain")
         v = parse_value(args[3])
-        if v is None:
+        if v is None and not args[3].startswith("{"):
             raise NetlistError(
                 f"{where}: controlled source {name} has an unreadable gain '{args[3]}'")
         return ParsedElement(nodes=(_node(args[0]), _node(args[1])), control=args[2],
-                             value=v, **base)
+                             value=v, params={"expr": args[3]} if v is None else {}, **base)
     if kind == "X":
         plain, params = _split_params(args)
         if len(plain) < 2:
@@ -176,6 +170,23 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
     raise NetlistError(f"{where}: unsupported element '{name}' (kind {kind})")
 
 
+def _two_node_value(toks: list[str], kind: str, line: int, path: str) -> ParsedElement:
+    """``R C L``: two nodes and a value (a number, ``r=``/``c=``/``l=`` value, or ``{expr}``)."""
+    name = toks[0]
+    if len(toks) < 4:
+        raise NetlistError(f"{_short(path)}:{line}: {_TWO_NODE_VALUE[kind]} {name} "
+                           "needs 2 nodes and a value")
+    val = toks[3]
+    if "=" in val and val.split("=")[0].lower() in ("r", "c", "l", "resistance"):
+        val = val.split("=", 1)[1]
+    v = parse_value(val)
+    if v is None and not val.startswith("{"):
+        raise NetlistError(f"{_short(path)}:{line}: {_TWO_NODE_VALUE[kind]} {name} has an "
+                           f"unreadable value '{val}'")
+    return ParsedElement(kind, name, (_node(toks[1]), _node(toks[2])), v, None, None,
+                         {"expr": val} if v is None else {}, (), line, path)
+
+
 def _source_value(args: list[str], where: str, name: str) -> tuple[float | None, dict[str, object]]:
     """The DC value of a V/I source line's tail; waveforms kept as params."""
     value: float | None = None
@@ -184,9 +195,15 @@ def _source_value(args: list[str], where: str, name: str) -> tuple[float | None,
     while k < len(args):
         t = args[k]
         low = t.lower()
+        if t.startswith("{"):  # a parameter expression
+            params["expr"] = t
+            k += 1
+            continue
         if low == "dc" and k + 1 < len(args):
             value = parse_value(args[k + 1])
-            if value is None:
+            if value is None and args[k + 1].startswith("{"):
+                params["expr"] = args[k + 1]
+            elif value is None:
                 raise NetlistError(
                     f"{where}: source {name} has an unreadable DC value '{args[k + 1]}'")
             k += 2

@@ -16,7 +16,24 @@ Checks (each problem is one line naming the node or element):
 * **shorted voltage source**: both terminals on one node, or the source lies on
   a loop of zero-impedance branches (other voltage sources, ``L``, 0 Ω resistors);
 * **undefined model/subcircuit**: a ``D``/``A``/``M``/``Q``/``J`` without its
-  ``.model``, an ``X`` without its ``.subckt``.
+  ``.model``, an ``X`` without its ``.subckt`` (at the top level and in every
+  subcircuit an instance reaches);
+* **subcircuit loops and depth**: a subcircuit that instantiates itself, or
+  several that instantiate each other; instances nested deeper than ngspice
+  expands (:mod:`~spicelearn.netlist._hierarchy`, iterative at any depth);
+* **undefined parameters**: a name in ``{...}`` that no ``.param``, ``params:``
+  or ``.func`` defines (:mod:`~spicelearn.netlist._params`);
+* **values out of range**: a negative resistance, or a number beyond the float
+  range (``1e400``) read as infinite;
+* **risky control commands**: ``.control`` lines (or an ``*ng_script`` file)
+  that run programs, load native code or write files
+  (:mod:`~spicelearn.netlist._controls`);
+* **nothing to simulate**: no element outside subcircuits (for instance when an
+  early ``.end`` hides the rest of the file); include loops and unreadable
+  includes (found while parsing).
+
+Every problem is one line with control characters escaped
+(:func:`~spicelearn.errors.printable`), and so is every line of the summary.
 
 Devices are the resistors named ``Rw*`` (spicelearn's programmable
 conductances, g = 1/R); a foreign netlist without ``Rw`` resistors counts every
@@ -25,77 +42,26 @@ resistor as a device.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import math
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .parse import GROUND, ParsedElement, ParsedNetlist, ParsedSubckt, parse_netlist_file
-
-_VOLTAGE_PORTS = ("v", "vd", "g", "gd", "h", "hd", "d")
-
-
-class _Union:
-    """Union-find over node names."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, a: str) -> str:
-        self.parent.setdefault(a, a)
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
+from ..errors import printable
+from ._controls import control_problems
+from ._hierarchy import Groups, analyse_hierarchy, connected, dc_pairs
+from ._lex import no_gc
+from ._params import param_problems
+from .parse import GROUND, ParsedElement, ParsedNetlist, parse_netlist_file
 
 
-def conducting_pairs(el: ParsedElement, subckts: dict[str, ParsedSubckt],
-                     _seen: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
-    """Node pairs an element connects at DC (see the module docstring)."""
-    k, n = el.kind, el.nodes
-    if k in ("R", "L", "D", "V") or (k in ("E", "H") and len(n) >= 2):
-        return [(n[0], n[1])]
-    if k == "B":
-        expr = str(el.params.get("expr", ""))
-        if el.params.get("type") == "V" or re.search(r"\bv\s*\(", expr, re.IGNORECASE):
-            return [(n[0], n[1])]
-        return []
-    if k == "A" and el.ports:
-        out = el.ports[-1]
-        if out.kind in ("v", "vd") and out.nodes:
-            return [(out.nodes[0], out.nodes[1] if len(out.nodes) > 1 else GROUND)]
-        return []
-    if k in ("M", "J", "Q", "S", "W") and len(n) >= 2:
-        return [(n[0], n[1])] if k != "Q" else [(n[0], n[2]), (n[1], n[2])]
-    if k == "X":
-        sub = subckts.get((el.model or "").lower())
-        if sub is None or sub.name.lower() in _seen:
-            return []
-        return _subckt_pairs(sub, el.nodes, subckts, _seen | {sub.name.lower()})
-    return []
+def conducting_pairs(el: ParsedElement, groups: dict[str, Groups]) -> list[tuple[str, str]]:
+    """Node pairs an element connects at DC (see the module docstring).
 
-
-def _subckt_pairs(sub: ParsedSubckt, nodes: tuple[str, ...], subckts: dict[str, ParsedSubckt],
-                  seen: frozenset[str]) -> list[tuple[str, str]]:
-    """Port pairs (as instance nodes) that the body joins, plus ports joined to ground."""
-    uf = _Union()
-    for el in sub.elements:
-        for a, b in conducting_pairs(el, subckts, seen):
-            uf.union(a, b)
-    mapping = dict(zip(sub.ports, nodes, strict=False))
-    present = set(uf.parent)
-    pairs: list[tuple[str, str]] = []
-    ports = [p for p in mapping if p in present]
-    for i, p in enumerate(ports):
-        if GROUND in present and uf.find(p) == uf.find(GROUND):
-            pairs.append((mapping[p], GROUND))
-        for q in ports[i + 1:]:
-            if uf.find(p) == uf.find(q):
-                pairs.append((mapping[p], mapping[q]))
-    return pairs
+    ``groups`` are the subcircuits' port groups from
+    :func:`~spicelearn.netlist._hierarchy.analyse_hierarchy`.
+    """
+    return dc_pairs(el, groups)
 
 
 def _zero_impedance(el: ParsedElement) -> bool:
@@ -166,7 +132,7 @@ class Inspection:
         }
 
     def summary(self) -> str:
-        """A short human-readable report."""
+        """A short human-readable report (control characters escaped on every line)."""
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
         lines = [f"{self.path}: {self.title}",
                  f"  elements: {sum(self.counts.values())} ({kinds})",
@@ -180,15 +146,15 @@ class Inspection:
         lines.append(f"  sources: {len(self.sources)}"
                      + (f" ({_shorten(self.sources)})" if self.sources else ""))
         if self.models or self.subckts:
-            lines.append(f"  models: {', '.join(self.models) or '-'}; "
-                         f"subcircuits: {', '.join(self.subckts) or '-'}")
-        lines.append(f"  analyses: {', '.join(self.analyses) or 'none'}")
+            lines.append(f"  models: {_shorten(self.models) or '-'}; "
+                         f"subcircuits: {_shorten(self.subckts) or '-'}")
+        lines.append(f"  analyses: {_shorten(self.analyses) or 'none'}")
         if self.problems:
             lines.append(f"  problems: {len(self.problems)}")
             lines += [f"    - {p}" for p in self.problems]
         else:
             lines.append("  problems: none")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
 
 def _shorten(names: list[str], n: int = 8) -> str:
@@ -201,138 +167,238 @@ def inspect_file(path: str | Path) -> Inspection:
 
 
 def inspect_netlist(net: ParsedNetlist) -> Inspection:
-    """Summarise a parsed netlist and list its problems."""
+    """Summarise a parsed netlist and list its problems (each one escaped line)."""
+    with no_gc():
+        return _inspect(net)
+
+
+def _inspect(net: ParsedNetlist) -> Inspection:
     els = net.elements
-    nodes: dict[str, None] = {}
+    terminals: dict[str, int] = {}  # element terminals per node, in first-appearance order
+    get = terminals.get
     for el in els:
         for n in el.nodes:
-            if n != GROUND:
-                nodes.setdefault(n, None)
-    rw = [e for e in els if e.kind == "R" and e.name.lower().startswith("rw")]
-    dev_els = rw or [e for e in els if e.kind == "R"]
-    devices = [(e.name, 1.0 / e.value) for e in dev_els if e.value]
+            terminals[n] = get(n, 0) + 1
+    nodes = [n for n in terminals if n != GROUND]
+    resistors = [e for e in els if e.kind == "R"]
+    dev_els = [e for e in resistors if e.name.startswith(("Rw", "rw", "RW", "rW"))] or resistors
+    devices = [(e.name, 1.0 / e.value) for e in dev_els
+               if e.value is not None and 0 < e.value < math.inf]
+    hierarchy = analyse_hierarchy(net)
     problems = list(net.problems)
+    if not els:
+        problems.append(_empty_problem(net))
+    problems += control_problems(net.commands, net.script, net.path)
     problems += _name_problems(els)
-    problems += _model_problems(net)
-    problems += _topology_problems(net, list(nodes))
-    problems += [f"device {e.name} has zero resistance (infinite conductance)"
-                 for e in dev_els if e.value == 0]
+    problems += _model_problems(net, hierarchy.reachable)
+    problems += hierarchy.problems
+    problems += param_problems(net)
+    problems += _value_problems(net, {id(e) for e in dev_els})
+    problems += _topology_problems(net, nodes, terminals, hierarchy.groups)
     return Inspection(
         path=net.path, title=net.title,
         counts=dict(sorted(Counter(e.kind for e in els).items())),
-        nodes=list(nodes), devices=devices,
+        nodes=nodes, devices=devices,
         sources=[e.name for e in els if e.kind in ("V", "I", "A")],
         models=[m.name for m in net.models.values()],
         subckts=[s.name for s in net.subckts.values()],
         analyses=[a[0] for a in net.analyses],
-        problems=problems,
+        problems=[printable(p) for p in problems],
     )
 
 
+def _empty_problem(net: ParsedNetlist) -> str:
+    msg = "no circuit elements outside subcircuits: ngspice has nothing to simulate"
+    if net.end_line is not None and net.after_end:
+        msg += (f" (.end on line {net.end_line} hides the {net.after_end} cards after it, "
+                "which ngspice ignores)")
+    return msg
+
+
 def _name_problems(els: list[ParsedElement]) -> list[str]:
+    if len({el.name.lower() for el in els}) == len(els):
+        return []
     seen: dict[str, ParsedElement] = {}
     out = []
     for el in els:
         key = el.name.lower()
-        if key in seen:
+        first = seen.setdefault(key, el)
+        if first is not el:
             out.append(f"duplicate element name {el.name} (line {el.line}; "
-                       f"first as {seen[key].name} on line {seen[key].line})")
-        else:
-            seen[key] = el
+                       f"first as {first.name} on line {first.line})")
     return out
 
 
-def _model_problems(net: ParsedNetlist) -> list[str]:
+def _model_problems(net: ParsedNetlist, reachable: list[str]) -> list[str]:
+    """Undefined models and subcircuits, and port counts, at the top level and in the
+    bodies of the subcircuits the top level reaches."""
+    out = _undefined(net.elements, net, {}, "")
+    for key in reachable:
+        sub = net.subckts[key]
+        out += _undefined(sub.elements, net, sub.models, f" in subcircuit {sub.name}")
+    return out
+
+
+def _undefined(els: list[ParsedElement], net: ParsedNetlist, local: dict[str, object],
+               where: str) -> list[str]:
     out = []
-    for el in net.elements:
+    for el in [el for el in els if el.kind in _USES_MODEL]:
         m = (el.model or "").lower()
         if el.kind == "X" and m not in net.subckts:
-            out.append(f"{el.name} uses undefined subcircuit '{el.model}' (line {el.line})")
-        elif el.kind in ("D", "A", "M", "Q", "J", "S", "W") and m not in net.models:
-            out.append(f"{el.name} uses undefined model '{el.model}' (line {el.line})")
+            out.append(f"{el.name}{where} uses undefined subcircuit '{el.model}' "
+                       f"(line {el.line})")
+        elif el.kind in ("D", "A", "M", "Q", "J", "S", "W") and m not in net.models \
+                and m not in local:
+            out.append(f"{el.name}{where} uses undefined model '{el.model}' (line {el.line})")
         elif el.kind == "X":
             ports = net.subckts[m].ports
             if len(ports) != len(el.nodes):
-                out.append(f"{el.name} has {len(el.nodes)} nodes but subcircuit "
+                out.append(f"{el.name}{where} has {len(el.nodes)} nodes but subcircuit "
                            f"{net.subckts[m].name} has {len(ports)} ports (line {el.line})")
     return out
 
 
-def _topology_problems(net: ParsedNetlist, nodes: list[str]) -> list[str]:
+_USES_MODEL = frozenset("XDAMQJSW")
+_ZERO_KINDS = frozenset("VLEHBA")
+
+
+def _value_problems(net: ParsedNetlist, devices: set[int]) -> list[str]:
+    """Negative resistances, values read as infinite, zero-resistance devices."""
+    out = []
+    for el in [el for el in net.elements if el.value is not None and not 0 < el.value < math.inf]:
+        v = el.value
+        if math.isinf(v):
+            out.append(f"{el.name} has a value beyond the float range, read as {v} "
+                       f"(line {el.line})")
+        elif el.kind == "R" and v < 0:
+            out.append(f"resistor {el.name} has a negative resistance {v:g} Ohm "
+                       f"(line {el.line})")
+        elif v == 0 and id(el) in devices:
+            out.append(f"device {el.name} has zero resistance (infinite conductance)")
+    return out
+
+
+def _topology_problems(net: ParsedNetlist, nodes: list[str], terminals: dict[str, int],
+                       groups: dict[str, Groups]) -> list[str]:
     els = net.elements
-    terminals = Counter(n for el in els for n in el.nodes)
     floating = [n for n in nodes if terminals[n] == 1]
     out = [f"floating node {n}: connected to only one element terminal" for n in floating]
     fl = set(floating)
     for el in els:
-        if len(el.nodes) >= 2 and len(set(el.nodes)) == 1:
+        n = el.nodes
+        if len(n) >= 2 and n[0] == n[-1] and len(set(n)) == 1:
             what = "shorted voltage source" if _is_voltage_source(el) else "dangling element"
-            out.append(f"{what} {el.name}: all terminals on node {el.nodes[0]}")
-        elif fl.intersection(el.nodes):
+            out.append(f"{what} {el.name}: all terminals on node {n[0]}")
+        elif fl and not fl.isdisjoint(n):
             out.append(f"dangling element {el.name}: terminal on floating node "
-                       f"{sorted(fl.intersection(el.nodes))[0]}")
-    uf = _Union()
-    uf.find(GROUND)
+                       f"{sorted(fl.intersection(n))[0]}")
+    pairs = []
     for el in els:
-        for a, b in conducting_pairs(el, net.subckts):
-            uf.union(a, b)
+        if el.kind in _TWO_TERMINAL_DC:
+            pairs.append(el.nodes)
+        else:
+            pairs += dc_pairs(el, groups)
+    root = connected(pairs)
+    ground = root.get(GROUND, GROUND)
     out += [f"node {n} has no DC path to ground" for n in nodes
-            if n not in fl and uf.find(n) != uf.find(GROUND)]
+            if n not in fl and root.get(n, n) != ground]
     out += _short_problems(els)
     return out
 
 
+_TWO_TERMINAL_DC = frozenset("RLDV")
+
+
+#: Node visits allowed for finding the loops of shorted voltage sources; past it the
+#: remaining ones are still reported, without the names along their loop.
+_PATH_BUDGET = 2_000_000
+
+
 def _short_problems(els: list[ParsedElement]) -> list[str]:
-    """Voltage sources on a loop of zero-impedance branches."""
-    zero = [(k, el) for k, el in enumerate(els) if _zero_impedance(el)]
-    comp = _Union()
-    for _, el in zero:
-        a, b = _branch(el)
-        comp.union(a, b)
-    groups: dict[str, list[tuple[int, ParsedElement]]] = {}
-    for k, el in zero:
-        groups.setdefault(comp.find(_branch(el)[0]), []).append((k, el))
+    """Voltage sources on a loop of zero-impedance branches.
+
+    A source is on such a loop exactly when it is not a bridge of the multigraph
+    of zero-impedance branches (found in linear time); the loop's other branches
+    are then named from a BFS that avoids the source.
+    """
+    edges = [(el, *_branch(el)) for el in els
+             if (el.value == 0 if el.kind == "R" else el.kind in _ZERO_KINDS)
+             and _zero_impedance(el)]
+    adj: dict[str, list[tuple[str, int]]] = {}
+    for i, (_, a, b) in enumerate(edges):
+        if a != b:
+            adj.setdefault(a, []).append((b, i))
+            adj.setdefault(b, []).append((a, i))
+    bridges = _bridges(adj)
     out = []
-    for members in groups.values():
-        if len(members) < 2:
+    budget = _PATH_BUDGET
+    for i, (el, a, b) in enumerate(edges):
+        if a == b or i in bridges or not _is_voltage_source(el):
             continue
-        for k, el in members:
-            if not _is_voltage_source(el):
-                continue
-            a, b = _branch(el)
-            if a == b:
-                continue
-            path = _path_without(members, k, a, b)
-            if path is not None:
-                out.append(f"shorted voltage source {el.name}: its nodes {a} and {b} are "
-                           f"joined by zero-impedance branches ({', '.join(path)})")
+        path, budget = _path_avoiding(adj, i, a, b, budget)
+        names = [edges[j][0].name for j in path]
+        shown = ", ".join(names if len(names) <= 6 else [*names[:5], f"... {len(names) - 5} more"])
+        out.append(f"shorted voltage source {el.name}: its nodes {a} and {b} are joined by "
+                   f"zero-impedance branches ({shown or 'a long loop'})")
     return out
 
 
-def _path_without(members: list[tuple[int, ParsedElement]], skip: int, a: str,
-                  b: str) -> list[str] | None:
-    """Names of the zero-impedance elements on a path a -> b avoiding ``skip`` (BFS)."""
-    adj: dict[str, list[tuple[str, str]]] = {}
-    for k, el in members:
-        if k != skip:
-            u, v = _branch(el)
-            adj.setdefault(u, []).append((v, el.name))
-            adj.setdefault(v, []).append((u, el.name))
-    prev: dict[str, tuple[str, str] | None] = {a: None}
-    queue = [a]
-    while queue:
-        u = queue.pop(0)
+def _bridges(adj: dict[str, list[tuple[str, int]]]) -> set[int]:
+    """Edge ids whose removal disconnects their ends (iterative DFS, parallel edges kept)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    bridges: set[int] = set()
+    for root in adj:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        work = [(root, -1, iter(adj[root]))]
+        while work:
+            v, via, it = work[-1]
+            step = next(it, None)
+            if step is None:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                    if low[v] > order[u]:
+                        bridges.add(via)
+                continue
+            w, e = step
+            if e == via:
+                continue
+            if w in order:
+                low[v] = min(low[v], order[w])
+            else:
+                order[w] = low[w] = len(order)
+                work.append((w, e, iter(adj[w])))
+    return bridges
+
+
+def _path_avoiding(adj: dict[str, list[tuple[str, int]]], skip: int, a: str, b: str,
+                   budget: int) -> tuple[list[int], int]:
+    """Edge ids on a shortest path a -> b without edge ``skip`` (BFS), and the budget left.
+
+    Returns no edges once the budget of node visits is spent.
+    """
+    if budget <= 0:
+        return [], 0
+    prev: dict[str, tuple[str, int] | None] = {a: None}
+    queue = deque([a])
+    while queue and budget > 0:
+        u = queue.popleft()
+        budget -= 1
         if u == b:
-            names = []
-            while prev[u] is not None:
-                u, name = prev[u]
-                names.append(name)
-            return names[::-1]
-        for v, name in adj.get(u, []):
-            if v not in prev:
-                prev[v] = (u, name)
+            path = []
+            while (step := prev[u]) is not None:
+                u, e = step
+                path.append(e)
+            return path[::-1], budget
+        for v, e in adj.get(u, ()):
+            if e != skip and v not in prev:
+                prev[v] = (u, e)
                 queue.append(v)
-    return None
+    return [], budget
 
 
 def _branch(el: ParsedElement) -> tuple[str, str]:

@@ -12,22 +12,29 @@ ordinary hand-written decks:
   (XSPICE: ports ``node``, ``%v(n)``, ``%i(n)``, ``%vd(a b)``, ``%id(a b)``,
   vectors ``[a b]``; model last), and ``M Q J K S W``;
 * ``.model name type(k=v ...)``, ``.subckt name ports [params: k=v] ... .ends``,
-  ``.param``, ``.include``/``.lib`` (followed when the file exists, else a
-  problem is recorded), ``.options``, analyses (``.op .dc .tran .ac ...``),
-  ``.control ... .endc`` (skipped), ``.end``;
+  ``.param`` (global, or local to the subcircuit it is in), ``.func``,
+  ``.include``/``.lib`` (followed when the file exists, else a problem is
+  recorded; a file that includes itself, directly or through others, is a
+  problem, not followed again), ``.options``, analyses (``.op .dc .tran .ac ...``),
+  ``.control ... .endc`` (its command lines kept in ``commands``, not
+  interpreted), ``.end``; a file whose first line starts with ``*ng_script`` is
+  an ngspice command script: every line is kept as a command;
 * values with SPICE suffixes ``f p n u m k meg g t`` (and ``mil``),
   case-insensitive, with trailing units ignored: ``1kOhm`` = 1e3, ``2.2uF`` = 2.2e-6.
 
 Node names are lowercased (ngspice does the same) and ``gnd`` is ground ``0``.
-Errors raise :class:`NetlistError` as ``file:line: message``.
+Errors raise :class:`NetlistError` as ``file:line: message``, with control
+characters escaped (:func:`~spicelearn.errors.printable`). Reading is iterative
+except for includes (at most :data:`MAX_INCLUDE_DEPTH` levels).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import NetlistError
+from ..errors import NetlistError, printable
 from ._elements import ParsedElement, ParsedModel, Port, _split_params, parse_element, parse_model
 from ._lex import (
     _ANALYSES,
@@ -35,16 +42,22 @@ from ._lex import (
     _logical_lines,
     _node,
     _short,
+    no_gc,
     parse_params,
     parse_value,
     tokenize,
 )
 
 __all__ = [
-    "GROUND", "ParsedElement", "ParsedModel", "ParsedNetlist", "ParsedSubckt", "Port",
-    "parse_element", "parse_model", "parse_netlist", "parse_netlist_file", "parse_params",
-    "parse_value", "tokenize",
+    "GROUND", "MAX_INCLUDE_DEPTH", "ParamUse", "ParsedElement", "ParsedModel", "ParsedNetlist",
+    "ParsedSubckt", "Port", "parse_element", "parse_model", "parse_netlist",
+    "parse_netlist_file", "parse_params", "parse_value", "tokenize",
 ]
+
+#: Deepest chain of nested ``.include``/``.lib`` files read (a loop is caught earlier).
+MAX_INCLUDE_DEPTH = 64
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_FUNC = re.compile(r"^\.func\s+([A-Za-z_]\w*)", re.IGNORECASE)
 
 
 @dataclass
@@ -54,10 +67,28 @@ class ParsedSubckt:
     name: str
     ports: tuple[str, ...]
     params: dict[str, object]
+    """``params:`` defaults and the body's own ``.param`` lines, by lowercased name."""
     elements: list[ParsedElement]
     models: dict[str, ParsedModel]
     line: int
     file: str = ""
+    parent: str | None = None
+    """Lowercased name of the subcircuit this one is defined in (its params are visible)."""
+
+
+@dataclass(frozen=True)
+class ParamUse:
+    """The ``{...}`` expressions on one line, with the subcircuit whose params they see.
+
+    ``card`` is the line's first word (element name or dot command); ``scope`` the
+    lowercased name of the subcircuit the line is in, None at the top level.
+    """
+
+    card: str
+    exprs: tuple[str, ...]
+    line: int
+    file: str
+    scope: str | None
 
 
 @dataclass
@@ -65,8 +96,13 @@ class ParsedNetlist:
     """The parsed form of a netlist file.
 
     ``models`` and ``subckts`` are keyed by lowercased name. ``includes`` lists
-    ``(directive, path, line, found)``; ``problems`` holds what could be read but
-    is wrong (a missing include), each a one-line string.
+    ``(directive, path, line, found)``; ``commands`` every command line of a
+    ``.control`` block (or of an ``*ng_script`` file) as ``(file, line, text)``;
+    ``param_uses`` the lines holding ``{...}`` expressions; ``funcs`` the ``.func``
+    names; ``script`` whether the file is an ``*ng_script``; ``end_line`` the
+    line of the top file's ``.end`` and ``after_end`` how many cards follow it
+    (ngspice ignores them); ``problems`` holds what could be read but is wrong
+    (a missing or looping include), each a one-line string.
     """
 
     path: str
@@ -79,6 +115,12 @@ class ParsedNetlist:
     analyses: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)
     includes: list[tuple[str, str, int, bool]] = field(default_factory=list)
     controls: list[tuple[str, int]] = field(default_factory=list)
+    commands: list[tuple[str, int, str]] = field(default_factory=list)
+    param_uses: list[ParamUse] = field(default_factory=list)
+    funcs: set[str] = field(default_factory=set)
+    script: bool = False
+    end_line: int | None = None
+    after_end: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -86,63 +128,110 @@ def parse_netlist_file(path: str | Path) -> ParsedNetlist:
     """Read and parse a netlist file; missing or malformed files raise NetlistError."""
     p = Path(path)
     if not p.is_file():
-        raise NetlistError(f"netlist file not found: {p}")
+        raise NetlistError(printable(f"netlist file not found: {p}"))
     try:
         text = p.read_text(errors="replace")
     except OSError as exc:
-        raise NetlistError(f"cannot read netlist {p}: {exc.strerror}") from None
+        raise NetlistError(printable(f"cannot read netlist {p}: {exc.strerror}")) from None
     return parse_netlist(text, str(p))
 
 
 def parse_netlist(text: str, path: str = "<netlist>") -> ParsedNetlist:
-    """Parse netlist text; ``path`` names it in errors and anchors relative includes."""
+    """Parse netlist text; ``path`` names it in errors and anchors relative includes.
+
+    Raises:
+        NetlistError: ``file:line: message`` for the first line that cannot be read
+            (control characters in it escaped).
+    """
+    try:
+        with no_gc():
+            return _parse(text, path)
+    except NetlistError as exc:
+        raise NetlistError(printable(str(exc))) from None
+
+
+def _parse(text: str, path: str) -> ParsedNetlist:
     raw = text.splitlines()
     if not text.strip():
         raise NetlistError(f"{_short(path)}:1: empty netlist")
     net = ParsedNetlist(path=path, title=raw[0].strip())
-    _Reader(net, path, depth=0).run(_logical_lines(raw[1:], first=2, path=path))
+    logical = _logical_lines(raw[1:], first=2, path=path)
+    if net.title.lower().startswith("*ng_script"):
+        net.script = True
+        net.commands += [(path, no, text) for no, text in logical]
+        return net
+    reader = _Reader(net, path, depth=0, chain=(_file_key(path, None),))
+    rest = reader.run(logical)
+    if rest is not None:
+        net.end_line, net.after_end = rest
     return net
 
 
-class _Reader:
-    """Fills a ParsedNetlist from logical lines; a stack of open subcircuits."""
+def _file_key(path: str, section: str | None) -> tuple[str, str | None]:
+    """What identifies an open include: the resolved file and the ``.lib`` section."""
+    if path.startswith("<"):
+        return path, section
+    try:
+        return str(Path(path).resolve()), section
+    except (OSError, RuntimeError):
+        return path, section
 
-    def __init__(self, net: ParsedNetlist, path: str, depth: int) -> None:
-        self.net, self.path, self.depth = net, path, depth
+
+class _Reader:
+    """Fills a ParsedNetlist from logical lines; a stack of open subcircuits.
+
+    ``chain`` holds the (file, section) keys of the files being read, outermost
+    first: an include of one of them is a loop.
+    """
+
+    def __init__(self, net: ParsedNetlist, path: str, depth: int,
+                 chain: tuple[tuple[str, str | None], ...]) -> None:
+        self.net, self.path, self.depth, self.chain = net, path, depth, chain
         self.stack: list[ParsedSubckt] = []
 
     def fail(self, line: int, msg: str) -> NetlistError:
         return NetlistError(f"{_short(self.path)}:{line}: {msg}")
 
-    def run(self, lines: list[tuple[int, str]], open_before: int = 0) -> None:
-        """Read ``lines``; ``open_before`` subcircuits were open when they started."""
+    def run(self, lines: list[tuple[int, str]], open_before: int = 0) -> tuple[int, int] | None:
+        """Read ``lines``; ``open_before`` subcircuits were open when they started.
+
+        Returns (line of ``.end``, cards after it) if an ``.end`` stopped the reading.
+        """
         in_control = False
+        ended: tuple[int, int] | None = None
         # a file with .endl is a library: its one-argument ".lib name" lines open sections
-        sections = any(t.lower().startswith(".endl") for _, t in lines)
-        for no, text in lines:
-            low = text.lower()
+        sections = any(t[:5].lower() == ".endl" for _, t in lines)
+        path, net = self.path, self.net
+        for k, (no, text) in enumerate(lines):
             if in_control:
-                if low.startswith(".endc"):
+                if text[:5].lower() == ".endc":
                     in_control = False
+                else:
+                    net.commands.append((path, no, text))
                 continue
-            if low.startswith(".control"):
-                in_control = True
-                self.net.controls.append((".control", no))
-                continue
-            if sections and low.startswith(".lib") and len(text.split()) == 2:
-                continue
-            if low.startswith("."):
+            low = ""
+            if text[0] == ".":
+                low = text[:8].lower()
+                if low == ".control":
+                    in_control = True
+                    net.controls.append((".control", no))
+                    continue
+                if sections and low.startswith(".lib") and len(text.split()) == 2:
+                    continue
                 if self.dot(no, text) == "end":
+                    ended = (no, len(lines) - k - 1)
                     break
             else:
-                el = parse_element(text, no, self.path)
-                if self.stack:
-                    self.stack[-1].elements.append(el)
-                else:
-                    self.net.elements.append(el)
+                el = parse_element(text, no, path)
+                (self.stack[-1].elements if self.stack else net.elements).append(el)
+            if "{" in text and not low.startswith(".func"):  # .func bodies name arguments
+                net.param_uses.append(ParamUse(
+                    text.split(None, 1)[0], tuple(_BRACES.findall(text)), no, path,
+                    self.stack[-1].name.lower() if self.stack else None))
         if len(self.stack) > open_before:
             s = self.stack[-1]
             raise self.fail(s.line, f".subckt {s.name} has no matching .ends")
+        return ended
 
     def dot(self, no: int, text: str) -> str | None:
         toks = tokenize(text)
@@ -158,15 +247,21 @@ class _Reader:
             if not args:
                 raise self.fail(no, ".subckt needs a name")
             ports, params = _split_params(args[1:])
+            parent = self.stack[-1].name.lower() if self.stack else None
             self.stack.append(ParsedSubckt(args[0], tuple(_node(t) for t in ports), params,
-                                           [], {}, no, self.path))
+                                           [], {}, no, self.path, parent))
         elif cmd == "ends":
             if not self.stack:
                 raise self.fail(no, ".ends without a matching .subckt")
             s = self.stack.pop()
             self.net.subckts[s.name.lower()] = s
         elif cmd == "param":
-            self.net.params.update(parse_params(text[len(toks[0]):]))
+            target = self.stack[-1].params if self.stack else self.net.params
+            target.update(parse_params(text[len(toks[0]):]))
+        elif cmd == "func":
+            m = _FUNC.match(text)
+            if m:
+                self.net.funcs.add(m.group(1).lower())
         elif cmd in ("options", "option", "opt"):
             for a in args:
                 k, _, v = a.partition("=")
@@ -188,19 +283,34 @@ class _Reader:
         section = args[1].lower() if cmd == "lib" and len(args) > 1 else None
         base = Path(self.path).parent if not self.path.startswith("<") else Path.cwd()
         target = Path(name) if Path(name).is_absolute() else base / name
-        found = target.is_file()
+        try:
+            found = target.is_file()
+        except (OSError, ValueError):  # a name too long, or holding NUL
+            found = False
         self.net.includes.append((f".{cmd}", name, no, found))
+        where = f"{_short(self.path)}:{no}"
         if not found:
-            self.net.problems.append(
-                f"{_short(self.path)}:{no}: .{cmd} file '{name}' not found")
+            self.net.problems.append(f"{where}: .{cmd} file '{name}' not found")
             return
-        if self.depth >= 8:
-            raise self.fail(no, f".{cmd} nesting deeper than 8 levels (a loop?)")
-        lines = target.read_text(errors="replace").splitlines()
+        key = _file_key(str(target), section)
+        if key in self.chain:
+            loop = [Path(k[0]).name for k in self.chain[self.chain.index(key):]]
+            self.net.problems.append(
+                f"{where}: .{cmd} '{name}' is an include loop ({' -> '.join(loop)} -> "
+                f"{target.name}); not followed again")
+            return
+        if self.depth + 1 > MAX_INCLUDE_DEPTH:
+            raise self.fail(no, f".{cmd} files nested deeper than {MAX_INCLUDE_DEPTH} levels")
+        try:
+            lines = target.read_text(errors="replace").splitlines()
+        except OSError as exc:
+            self.net.problems.append(
+                f"{where}: .{cmd} file '{name}' cannot be read ({exc.strerror})")
+            return
         logical = _logical_lines(lines, first=1, path=str(target))
         if section is not None:
             logical = _lib_section(logical, section)
-        sub = _Reader(self.net, str(target), self.depth + 1)
+        sub = _Reader(self.net, str(target), self.depth + 1, (*self.chain, key))
         depth_before = len(self.stack)
         sub.stack = self.stack
         sub.run(logical, open_before=depth_before)
