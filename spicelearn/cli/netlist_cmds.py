@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..errors import printable
 from ..fileio import write_atomic
-from ..netlist import graphml_text, inspect_netlist, parse_netlist_file, render_netlist
-from ..run_config import load_run_config
+from ..netlist import graphml_text, inspect_netlist, parse_netlist_file
 from . import cli
 
 
@@ -34,13 +34,16 @@ def netlist_cmd(config: Path, output: Path | None, sweep: bool) -> None:
       spicelearn netlist examples/xor.toml -o /tmp/xor.cir
       spicelearn netlist examples/crossbar4x4.toml --sweep
     """
+    from ..netlist.render import render_netlist
+    from ..run_config import load_run_config
+
     text = render_netlist(load_run_config(config).circuit(),
                           mode="sweep" if sweep else "static")
     if output is None:
         click.echo(text, nl=False)
     else:
         write_atomic(output, text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(printable(f"wrote {output}"), err=True)
 
 
 @cli.command("inspect")
@@ -62,7 +65,10 @@ def inspect_cmd(netlist: Path, as_json: bool, graph: Path | None, draw: Path | N
     resistors, or all resistors if none) with their conductance range in S, the
     sources, and problems: nodes with no DC path to ground, floating nodes,
     dangling elements, duplicate names, shorted voltage sources, undefined
-    models or subcircuits, missing include files.
+    models, subcircuits or {parameters}, subcircuits that instantiate
+    themselves or each other, negative or overflowing values, missing or
+    looping include files, and .control commands that run programs, load
+    native code or write files. Nothing in NETLIST is run.
 
     \b
     Example:
@@ -84,6 +90,6 @@ def inspect_cmd(netlist: Path, as_json: bool, graph: Path | None, draw: Path | N
     else:
         click.echo(report.summary())
         for path, _ in outputs:
-            click.echo(f"wrote {path}")
+            click.echo(printable(f"wrote {path}"))
     if strict and report.problems:
         sys.exit(1)
