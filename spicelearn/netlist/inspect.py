@@ -311,7 +311,7 @@ _TWO_TERMINAL_DC = frozenset("RLDV")
 
 #: Node visits allowed for finding the loops of shorted voltage sources; past it the
 #: remaining ones are still reported, without the names along their loop.
-_PATH_BUDGET = 2_000_000
+_PATH_BUDGET = 200_000
 
 
 def _short_problems(els: list[ParsedElement]) -> list[str]:

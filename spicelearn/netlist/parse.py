@@ -151,7 +151,7 @@ def parse_netlist(text: str, path: str = "<netlist>") -> ParsedNetlist:
 
 
 def _parse(text: str, path: str) -> ParsedNetlist:
-    raw = text.splitlines()
+    raw = _lines(text)
     if not text.strip():
         raise NetlistError(f"{_short(path)}:1: empty netlist")
     net = ParsedNetlist(path=path, title=raw[0].strip())
@@ -165,6 +165,15 @@ def _parse(text: str, path: str) -> ParsedNetlist:
     if rest is not None:
         net.end_line, net.after_end = rest
     return net
+
+
+def _lines(text: str) -> list[str]:
+    """Physical lines as ngspice sees them: split at ``\\n`` only (``\\r\\n`` too).
+
+    Unlike :meth:`str.splitlines`, form feeds, ``\\x1c``-``\\x1e``, ``\\x85`` and
+    Unicode line separators stay inside their line.
+    """
+    return text.replace("\r\n", "\n").split("\n")
 
 
 def _file_key(path: str, section: str | None) -> tuple[str, str | None]:
@@ -302,7 +311,7 @@ class _Reader:
         if self.depth + 1 > MAX_INCLUDE_DEPTH:
             raise self.fail(no, f".{cmd} files nested deeper than {MAX_INCLUDE_DEPTH} levels")
         try:
-            lines = target.read_text(errors="replace").splitlines()
+            lines = _lines(target.read_text(errors="replace"))
         except OSError as exc:
             self.net.problems.append(
                 f"{where}: .{cmd} file '{name}' cannot be read ({exc.strerror})")
