@@ -126,12 +126,13 @@ class Waveforms:
 
 def integrate_bench(bench: Bench, t_stop: float, times: np.ndarray, *,
                     rtol: float = 1e-9, atol: float | None = None) -> Waveforms:
-    """The numpy twin: the bench's state equations integrated by ``solve_ivp`` (LSODA).
+    """The numpy twin: the bench's state equations integrated by ``solve_ivp``.
 
     Integrates ``dx/dt = f(V_r(t), x) − g_leak·(x − x0)`` for every device from
     ``t = 0`` to ``t_stop`` [s], piece by piece between drive corners, and reports
     the states, row voltages and device currents ``I = g(x)·h(V)`` at ``times``
-    [s] (ascending, within [0, t_stop]).
+    [s] (ascending, within [0, t_stop]). LSODA first; Radau for a piece LSODA
+    fails on.
 
     Raises:
         SimulationError: the solver fails.
@@ -159,6 +160,9 @@ def integrate_bench(bench: Bench, t_stop: float, times: np.ndarray, *,
         t_eval = np.unique(np.append(times[inside], b))
         sol = solve_ivp(rhs, (a, b), x, method="LSODA", rtol=rtol, atol=tol, t_eval=t_eval,
                         max_step=max_step)
+        if not sol.success:
+            sol = solve_ivp(rhs, (a, b), x, method="Radau", rtol=rtol, atol=tol, t_eval=t_eval,
+                            max_step=max_step)
         if not sol.success:
             raise SimulationError(f"solve_ivp failed on [{a!r}, {b!r}] s: {sol.message}")
         states[inside] = sol.y.T[np.searchsorted(t_eval, times[inside])]
