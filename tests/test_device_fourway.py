@@ -144,7 +144,7 @@ def calibrated(name: str) -> Drives:
 
 def _run_all(bench: Bench, t_stop: float, with_va: bool) -> dict[str, tuple[Waveforms, Waveforms]]:
     """Each simulator's waveforms, paired with the numpy twin at the simulator's own times."""
-    ngspice = TransientSettings(t_stop=t_stop, max_step=t_stop / 1500, reltol=1e-7)
+    ngspice = TransientSettings(t_stop=t_stop, max_step=t_stop / 1500)
     vacask = TransientSettings(t_stop=t_stop, max_step=t_stop / VACASK_STEPS)
     runs = {"behavioural": run_ngspice_transient(render_behavioural(bench), ngspice)}
     if with_va:

@@ -3,7 +3,7 @@
 A deck from :mod:`spicelearn.devices.decks` is written to a scratch folder with
 a ``.control`` block and run by ``ngspice -b``::
 
-    .options reltol=1e-06 abstol=1e-15 vntol=1e-09 method=gear trtol=1
+    .options reltol=1e-07 abstol=1e-15 vntol=1e-09 method=gear trtol=1
     .control
     pre_osdi /home/u/.cache/spicelearn/osdi/biolek-<sha>.osdi
     set filetype=binary
@@ -58,7 +58,7 @@ class TransientSettings:
 
     t_stop: float
     max_step: float
-    reltol: float = 1e-6
+    reltol: float = 1e-7
     abstol: float = 1e-15
     vntol: float = 1e-9
     timeout: float = 600.0
