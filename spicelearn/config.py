@@ -36,8 +36,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .config_messages import Choice, config_error, one_line, plain, show
-from .errors import ConfigError
+from .config_messages import Choice, config_error, plain, show
+from .errors import ConfigError, printable
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9 _.+()\-]{1,80}")
 """Names that reach a netlist: ASCII letters, digits, space and ``_ . + - ( )``, 1 to 80."""
@@ -60,7 +60,7 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(one_line(f"{plain(p)}: invalid TOML: {exc}")) from None
+        raise ConfigError(printable(f"{plain(p)}: invalid TOML: {exc}")) from None
 
 
 class ConfigModel(BaseModel):

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from .errors import ConfigError
+from .errors import ConfigError, printable
 
 _SHOW_MAX = 60
 _UNIT = re.compile(r"\[([^\]]+)\]")
@@ -51,11 +51,6 @@ def show(value: Any) -> str:
     if len(text) > _SHOW_MAX:
         text = text[:_SHOW_MAX - 3] + "..."
     return text
-
-
-def one_line(text: str) -> str:
-    """``text`` with control characters escaped (``\\n`` -> ``\\\\n``): always one line."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 @dataclass
@@ -239,7 +234,7 @@ def config_error(exc: ValidationError, root: Any, data: Any, section: str = "") 
     where = locate(root, data, tuple(err["loc"]))
     if section:
         where.key[:0] = section.split(".")
-    return ConfigError(one_line(_message(err, where)))
+    return ConfigError(printable(_message(err, where)))
 
 
-__all__ = ["Choice", "config_error", "describe_range", "locate", "one_line", "plain", "show"]
+__all__ = ["Choice", "config_error", "describe_range", "locate", "plain", "show"]
