@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -101,6 +103,7 @@ def test_ngspice_failure_keeps_deck_and_transcript() -> None:
     assert exc.netlist_path.is_file() and exc.transcript_path.is_file()
     assert "nonsense" in exc.netlist_path.read_text()
     assert "\n" not in str(exc)
+    shutil.rmtree(exc.netlist_path.parent)
 
 
 def test_vacask_failure_keeps_deck_and_transcript() -> None:
@@ -111,6 +114,7 @@ def test_vacask_failure_keeps_deck_and_transcript() -> None:
         run_vacask_transient(bad, TransientSettings(t_stop=0.1, max_step=0.01))
     assert err.value.netlist_path.is_file() and err.value.transcript_path.is_file()
     assert "VACASK failed" in str(err.value)
+    shutil.rmtree(err.value.netlist_path.parent)
 
 
 def test_runner_rejects_the_other_simulators_deck() -> None:
