@@ -11,6 +11,11 @@ targets with the MSE cost:
   devices flattened: ``cos = ⟨est, exact⟩/(‖est‖·‖exact‖)``,
   ``rel_err = ‖est − exact‖/‖exact‖``.
 
+* ``conduction`` — per hidden layer, the share of (diode, sample) pairs whose
+  activation diode conducts at the free phase (forward current above 1 % of the
+  mean device current at its node): a validation of a circuit that never leaves
+  its linear regime says so.
+
 Targets: :data:`MAX_ABS_DV` and :data:`MIN_COSINE`. Circuits without voltage
 outputs (a crossbar with virtual-ground columns) get the voltage check only.
 """
@@ -25,6 +30,7 @@ import numpy as np
 
 from .engines.base import Engine
 from .engines.numeric import NumericEngine
+from .engines.regime import measure_conduction
 from .errors import ConfigError
 from .learning.costs import MSE
 from .learning.eqprop import eqprop_gradient
@@ -52,7 +58,8 @@ def random_batch(circuit: Circuit, n_samples: int,
 
 def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAULT_BETA,
                      seed: int = 0, reference: Engine | None = None,
-                     numeric: NumericEngine | None = None) -> dict[str, Any]:
+                     numeric: NumericEngine | None = None,
+                     batch: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """Compare ngspice (``reference``) with the numeric engine on one circuit.
 
     Args:
@@ -62,6 +69,7 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
         seed: seed of the random inputs and targets.
         reference: the engine checked (default: a new NgspiceEngine).
         numeric: the numeric engine (default: a new one).
+        batch: (inputs [V], one-hot targets) to use instead of random samples.
 
     Returns:
         A dict: ``n_samples``, ``n_devices``, ``n_nodes``, ``beta``, ``max_abs_dv``
@@ -78,7 +86,8 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
         reference = NgspiceEngine()
     numeric = numeric or NumericEngine()
     try:
-        x, y = random_batch(circuit, n_samples, seed)
+        x, y = random_batch(circuit, n_samples, seed) if batch is None else batch
+        n_samples = len(x)
         cost = MSE()
 
         t0 = time.perf_counter()
@@ -88,6 +97,7 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
         free_ref = reference.settle(circuit, x)
         t_ref_settle = time.perf_counter() - t0
         max_abs_dv = float(np.abs(free_ref.v - free_num.v).max())
+        conduction = measure_conduction(circuit, free_ref)
 
         cosine = rel_err = None
         t_ref_phases = t_adjoint = 0.0
@@ -119,6 +129,8 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
         "cost": cost.name,
         "seed": seed,
         "max_abs_dv": max_abs_dv,
+        "conduction": {str(k): v for k, v in conduction.by_layer.items()},
+        "n_diodes": len(conduction.diodes),
         "grad_cosine": cosine,
         "grad_rel_err": rel_err,
         "ngspice_settle_s": t_ref_settle,
@@ -140,6 +152,22 @@ def validate_config(path: str | Path, n_samples: int = 32, beta: float = DEFAULT
     return {"config": str(path), **validate_circuit(circuit, n_samples, beta, seed)}
 
 
+def validate_run(run_dir: str | Path, n_samples: int = 32, beta: float = DEFAULT_BETA,
+                 seed: int = 0) -> dict[str, Any]:
+    """:func:`validate_circuit` on a trained run: the newest checkpoint's conductances,
+    settled on up to ``n_samples`` samples of the run's test split (drawn with ``seed``)
+    with their true classes as targets. Adds ``run`` and ``epoch``."""
+    from .learning.trainer import load_trained
+
+    setup, circuit, epoch = load_trained(run_dir)
+    ds = setup.dataset
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.permutation(len(ds.y_test))[:n_samples])
+    y = np.eye(circuit.n_classes)[ds.y_test[pick]]
+    result = validate_circuit(circuit, beta=beta, seed=seed, batch=(ds.x_test[pick], y))
+    return {"run": str(run_dir), "epoch": epoch, **result}
+
+
 def format_report(result: dict[str, Any]) -> str:
     """The human-readable form of a validation result."""
 
@@ -148,11 +176,23 @@ def format_report(result: dict[str, Any]) -> str:
 
     t = result["targets"]
     lines = [
-        f"validate {result.get('config', result['circuit'])}: {result['n_samples']} samples, "
+        f"validate {result.get('config', result.get('run', result['circuit']))}"
+        + (f" (trained, epoch {result['epoch']}, test-split samples)" if "run" in result else "")
+        + f": {result['n_samples']} samples, "
         f"{result['n_devices']} devices, {result['n_nodes']} nodes",
         f"  max |dV| ngspice vs numeric   {result['max_abs_dv']:.3e} V  "
         f"(target <= {t['max_abs_dv']:g}) {mark(result['max_abs_dv'] <= t['max_abs_dv'])}",
     ]
+    cond = result["conduction"]
+    if not result["n_diodes"]:
+        lines.append("  conducting diodes             none in the circuit (a linear circuit)")
+    else:
+        lines.append("  conducting diodes             " + ", ".join(
+            f"layer {k}: {100 * v:.1f} %" for k, v in cond.items())
+            + " of (diode, sample) pairs")
+        if all(v == 0 for v in cond.values()):
+            lines.append("    no diode conducts on these samples: the circuit stayed linear, "
+                         "so this checks only its linear regime")
     if result["grad_cosine"] is None:
         lines.append("  gradient check               skipped (no voltage outputs)")
     else:

@@ -15,7 +15,7 @@ from spicelearn.network.layered import DiodePair
 
 def conducting():
     """2-3-2 with IS = 1e-9 A diodes, weights chosen so ±0.5 V inputs turn them on."""
-    c = layered(2, [3], 2, DiodePair(IS=1e-9))
+    c = layered(2, [3], 2, DiodePair("spice", IS=1e-9))
     g1 = np.full((6, 3), 1e-5)  # rows x0p x0n x1p x1n b0(+0.5 V) b1(-0.5 V)
     g1[[0, 2], 0] = 1e-3  # h1_0 follows +(x0 + x1)/2
     g1[[1, 3], 1] = 1e-3  # h1_1 follows -(x0 + x1)/2
@@ -26,7 +26,7 @@ def conducting():
 CIRCUITS = {
     "spice_diodes": conducting,
     "ideal_diodes": lambda: layered(2, [3], 2, DiodePair(kind="ideal", v_hi=0.05, v_lo=-0.05)),
-    "amplifiers": lambda: layered(2, [3, 2], 1, DiodePair(IS=1e-9), amp=3.0),
+    "amplifiers": lambda: layered(2, [3, 2], 1, DiodePair("spice", IS=1e-9), amp=3.0),
     "crossbar_wires": lambda: build_crossbar(Crossbar(
         conductances=np.random.default_rng(1).uniform(1e-4, 1e-3, (3, 2)), r_wire=5.0)),
 }

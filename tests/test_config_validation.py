@@ -186,7 +186,7 @@ def test_zero_and_negative_sizes_still_fail():
      "load_resistance": 1e3, "diode": {"v_hi": 0.1, "v_lo": -0.2}},
     {"inputs": 3, "outputs": 2, "bias": []},
     {"inputs": 3, "hidden": [4], "outputs": 2, "diode": {"kind": "none", "v_hi": 1.0}},
-    {"inputs": 3, "hidden": [4], "outputs": 2, "diode": {"kind": "ideal", "v_lo": 1.0}},
+    {"inputs": 3, "hidden": [4], "outputs": 2, "diode": {"kind": "ideal", "v_lo": -1.0}},
     {"kind": "crossbar", "rows": 3, "cols": 4},
     {"kind": "crossbar", "rows": 3, "cols": 4, "r_wire": 2.0},
     {"kind": "crossbar", "rows": 3, "cols": 4, "r_wire": 2.0, "termination": "virtual_ground"},
@@ -276,8 +276,9 @@ def test_network_defaults_come_from_the_descriptions():
     d = DiodeConfig()
     assert d.pair() == DiodePair()
     resolved = resolve_network_table({"inputs": 2, "outputs": 2})
-    assert resolved["diode"] == {"kind": "spice", "is": 1e-14, "n": 1.0, "g_on": 1e-2,
-                                 "v_smooth": 1e-2, "v_hi": 0.0, "v_lo": 0.0}
+    assert resolved["diode"] == {"kind": "ideal", "is": 1e-14, "n": 1.0, "g_on": 1e-2,
+                                 "v_smooth": 1e-3, "v_hi": 0.05, "v_lo": -0.05,
+                                 "part": "custom"}
     assert resolved["devices"] == {"g_min": 1e-5, "g_max": 1e-2, "init_low": 1e-4,
                                    "init_high": 1e-3, "model": "ideal"}
     assert resolved["bias"] == [0.5, -0.5] and resolved["name"] == "layered"

@@ -56,7 +56,7 @@ def test_constructors_and_validation():
 
 
 def test_zero_beta_phase_is_the_free_phase_and_nudged_phases_start_warm():
-    c = layered(2, [3], 2, DiodePair(IS=1e-9))
+    c = layered(2, [3], 2, DiodePair("spice", IS=1e-9))
     x, y = batch(c)
     engine = RecordingEngine()
     phases = settle_phases(engine, c, x, y, MSE(), Nudging.positive(1e-5))
@@ -78,7 +78,7 @@ def test_zero_beta_phase_is_the_free_phase_and_nudged_phases_start_warm():
 
 
 def test_positive_nudge_moves_predictions_towards_the_target():
-    c = layered(2, [3], 2, DiodePair(IS=1e-9))
+    c = layered(2, [3], 2, DiodePair("spice", IS=1e-9))
     x, y = batch(c)
     cost = MSE()
     phases = settle_phases(NumericEngine(), c, x, y, cost, Nudging.positive(1e-4))
@@ -106,7 +106,7 @@ def test_linear_network_one_sided_is_first_order_centered_exact():
 
 
 def test_centered_error_is_second_order_on_a_diode_network():
-    c = layered(2, [3], 2, DiodePair(IS=1e-9))
+    c = layered(2, [3], 2, DiodePair("spice", IS=1e-9))
     x, y = batch(c)
     engine, cost = NumericEngine(), MSE()
     exact = exact_gradient(engine, c, x, y, cost)
@@ -123,7 +123,7 @@ def test_centered_error_is_second_order_on_a_diode_network():
 def test_amplifiers_scale_the_estimate_by_a_power_of_the_gain_per_layer(gain):
     # Measured: EqProp on a network with k amplifiers between a layer and the
     # outputs gives the exact gradient of that layer times A^(-2k), direction exact.
-    c = layered(3, [4, 3], 2, DiodePair(IS=1e-9), amp=gain, seed=2)
+    c = layered(3, [4, 3], 2, DiodePair("spice", IS=1e-9), amp=gain, seed=2)
     x, y = batch(c, n=8, seed=1)
     engine, cost = NumericEngine(), MSE()
     exact = exact_gradient(engine, c, x, y, cost)
@@ -138,7 +138,7 @@ def test_amplifiers_scale_the_estimate_by_a_power_of_the_gain_per_layer(gain):
 def test_compensated_eqprop_follows_the_exact_gradient_with_amplifiers(gain):
     from spicelearn.learning.rules import EqProp, compensate_amplifiers
 
-    c = layered(3, [4, 3], 2, DiodePair(IS=1e-9), amp=gain, seed=2)
+    c = layered(3, [4, 3], 2, DiodePair("spice", IS=1e-9), amp=gain, seed=2)
     assert c.layer_amplification == (gain ** 2, gain, 1.0)
     x, y = batch(c, n=8, seed=1)
     engine, cost = NumericEngine(), MSE()

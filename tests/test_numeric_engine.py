@@ -25,7 +25,7 @@ from spicelearn.run_config import load_run_config
 
 
 def layered(n_in, hidden, n_out, diode=None, amp=0.0, seed=0, bias=(0.5, -0.5)):
-    diode = DiodePair() if diode is None else diode
+    diode = DiodePair("spice") if diode is None else diode
     rng = np.random.default_rng(seed)
     shapes = layer_shapes(n_in, tuple(hidden), n_out, True, len(bias))
     g = init_conductances(shapes, 1e-5, 1e-2, 1e-4, 1e-3, rng)
@@ -105,7 +105,7 @@ def test_amplifiers_and_ideal_diodes_match_ngspice_op(kind, amp, tmp_path):
 
 
 def test_kcl_holds_at_the_solution():
-    c = layered(4, [6], 2, DiodePair(IS=1e-9), amp=3.0)
+    c = layered(4, [6], 2, DiodePair("spice", IS=1e-9), amp=3.0)
     x = np.random.default_rng(5).uniform(-1, 1, (8, 4))
     s = NumericEngine().settle(c, x)
     assert kcl_residual(c, s, x) < 1e-15  # A; currents here are ~1e-4 A
@@ -123,7 +123,7 @@ def test_crossbar_without_wires_is_analytic():
 
 
 def test_cold_start_converges_for_inputs_within_one_volt_and_warm_start_agrees():
-    c = layered(8, [6], 3, DiodePair(IS=1e-14))
+    c = layered(8, [6], 3, DiodePair("spice", IS=1e-14))
     x = np.random.default_rng(7).choice([-1.0, 1.0], size=(50, 8))
     eng = NumericEngine()
     s = eng.settle(c, x)
@@ -133,7 +133,7 @@ def test_cold_start_converges_for_inputs_within_one_volt_and_warm_start_agrees()
 
 
 def test_sparse_strategy_agrees_with_reduced(monkeypatch):
-    c = layered(3, [4], 2, DiodePair(IS=1e-9), amp=2.0)
+    c = layered(3, [4], 2, DiodePair("spice", IS=1e-9), amp=2.0)
     x = np.random.default_rng(8).uniform(-0.5, 0.5, (4, 3))
     reduced = NumericEngine().settle(c, x)
     monkeypatch.setattr(_numeric_solve, "MAX_REDUCED", 0)
@@ -144,7 +144,7 @@ def test_sparse_strategy_agrees_with_reduced(monkeypatch):
 
 
 def test_nonconvergence_names_analysis_sample_and_node(monkeypatch):
-    c = layered(2, [3], 1, DiodePair(IS=1e-14))
+    c = layered(2, [3], 1, DiodePair("spice", IS=1e-14))
     x = np.array([[0.0, 0.0], [1.0, -1.0]])
     monkeypatch.setattr(_numeric_solve, "MAX_ITER", 2)
     with pytest.raises(ConvergenceError) as info:
@@ -169,7 +169,7 @@ def test_large_network_reduced_strategy_equals_full_newton(monkeypatch):
     """
     from spicelearn.engines import _numeric_solve
 
-    c = layered(64, [32], 10, DiodePair(IS=1e-14), bias=(0.5, -0.5))
+    c = layered(64, [32], 10, DiodePair("spice", IS=1e-14), bias=(0.5, -0.5))
     assert c.n_devices == 4840
     x = np.random.default_rng(9).uniform(-1, 1, (12, 64))
     reduced = NumericEngine()

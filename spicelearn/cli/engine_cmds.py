@@ -28,9 +28,10 @@ class _PositiveFloat(click.ParamType):
 
 
 @cli.command()
-@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.argument("config", type=click.Path(exists=True))
 @click.option("--samples", "n_samples", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Random input samples (uniform in ±0.5 V).")
+              help="Input samples: random (uniform in ±0.5 V) for a CONFIG, drawn from the "
+                   "test split for a run folder.")
 @click.option("--beta", type=_PositiveFloat(), default=1e-6, show_default=True,
               help="Centered nudging strength β [S] for the EqProp estimate.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -39,16 +40,26 @@ class _PositiveFloat(click.ParamType):
 def validate(config: str, n_samples: int, beta: float, seed: int, as_json: bool) -> None:
     """Settle CONFIG's network in ngspice and numerically; compare voltages and gradients.
 
-    Exits with status 1 when a target (max |dV| <= 1e-6 V, cosine >= 0.999) is missed.
+    CONFIG is a config file (initial conductances, random inputs) or a run folder
+    (the trained conductances of its newest checkpoint, samples of its test
+    split). Also reports the share of activation diodes that conduct. Exits with
+    status 1 when a target (max |dV| <= 1e-6 V, cosine >= 0.999) is missed.
 
-    Example: spicelearn validate examples/iris.toml --samples 64 --json
+    \b
+    Examples:
+      spicelearn validate examples/iris.toml --samples 64 --json
+      spicelearn validate runs/iris
     """
     import json as _json
     import sys as _sys
+    from pathlib import Path as _Path
 
-    from ..validate import format_report, validate_config
+    from ..validate import format_report, validate_config, validate_run
 
-    result = validate_config(config, n_samples=n_samples, beta=beta, seed=seed)
+    if _Path(config).is_dir():
+        result = validate_run(config, n_samples=n_samples, beta=beta, seed=seed)
+    else:
+        result = validate_config(config, n_samples=n_samples, beta=beta, seed=seed)
     click.echo(_json.dumps(result, indent=2) if as_json else format_report(result))
     if not result["passed"]:
         _sys.exit(1)

@@ -103,7 +103,9 @@ def evaluate(run_dir: Path) -> None:
     """Report the test accuracy of the last checkpoint in RUN_DIR.
 
     Settles the free phase of the test and training splits with the run's
-    engine. Example: spicelearn evaluate runs/iris
+    engine, and shows on the test split the share of activation diodes that
+    conduct, the accuracy with the diodes taken out, and a linear baseline
+    (logistic regression). Example: spicelearn evaluate runs/iris
     """
     from ..learning.trainer import evaluate_folder
 
@@ -112,3 +114,5 @@ def evaluate(run_dir: Path) -> None:
     click.echo(f"{run_dir}: epoch {r['epoch']}: test accuracy {100 * r['test_acc']:.2f} % "
                f"({n_ok}/{r['n_test']}), test loss {r['test_loss']:.4g}; "
                f"train accuracy {100 * r['train_acc']:.2f} %, train loss {r['loss']:.4g}")
+    for line in r["nonlinearity"].lines():
+        click.echo(f"  test split: {line}")

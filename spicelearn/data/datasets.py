@@ -16,6 +16,9 @@ Datasets (all shipped with scikit-learn, nothing is downloaded):
 * ``iris``: 150 samples, 4 features, 3 classes.
 * ``breast_cancer``: Breast Cancer Wisconsin, 569 samples, 30 features, 2 classes.
 * ``digits``: 8×8 handwritten digits, 1797 samples, 64 features, 10 classes.
+* ``moons``, ``circles``, ``spiral``: ``samples`` points in two dimensions drawn
+  from a seeded generator with Gaussian ``noise`` (see :mod:`.toy`), split like
+  the others: tasks no linear classifier solves.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .schema import DATASETS, DataConfig
+from .toy import TOY_DATASETS, make_toy
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,10 @@ def load_dataset(cfg: DataConfig, seed: int) -> Dataset:
         if cfg.noise > 0:
             x_train = x_train + rng.normal(0.0, cfg.noise, size=x_train.shape)
         return Dataset("xor", x_train, np.tile(lab, cfg.repeat), x_test, lab, 2)
-    u, y = _raw(cfg.dataset)
+    if cfg.dataset in TOY_DATASETS:
+        u, y = make_toy(cfg.dataset, cfg.samples, cfg.noise, rng)
+    else:
+        u, y = _raw(cfg.dataset)
     tr, te = stratified_split(y, cfg.test_fraction, rng)
     x_train, x_test = scale_features(u[tr], u[te], cfg.scale)
     return Dataset(cfg.dataset, x_train, y[tr], x_test, y[te], int(y.max()) + 1)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..config import AtLeastOne, ConfigModel, NonNegative, Positive, choice
+from .toy import TOY_CLASSES
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,10 @@ DATASETS: dict[str, DatasetInfo] = {
     "iris": DatasetInfo(150, 4, 3),
     "breast_cancer": DatasetInfo(569, 30, 2),
     "digits": DatasetInfo(1797, 64, 10),
+    **{name: DatasetInfo(0, 2, k) for name, k in TOY_CLASSES.items()},
 }
-"""Datasets a config may name in ``data.dataset`` (all bundled with scikit-learn)."""
+"""Datasets a config may name in ``data.dataset``: bundled with scikit-learn, or
+generated (``moons``, ``circles``, ``spiral``: ``data.samples`` of them)."""
 DatasetName = choice(DATASETS, "dataset")
 
 
@@ -39,7 +43,7 @@ class DataConfig(ConfigModel):
 
     section = "data"
     dataset: DatasetName
-    """``xor``, ``iris``, ``breast_cancer`` or ``digits``."""
+    """``xor``, ``iris``, ``breast_cancer``, ``digits``, ``moons``, ``circles`` or ``spiral``."""
     test_fraction: float = Field(0.3, gt=0, lt=1)
     """Share of samples held out for testing [1]."""
     scale: Positive = 0.5
@@ -47,11 +51,27 @@ class DataConfig(ConfigModel):
     repeat: AtLeastOne = 8
     """XOR: copies of the four points in the training set."""
     noise: NonNegative = 0.0
-    """XOR: std of the Gaussian noise on the training copies [V]."""
+    """Std of the Gaussian noise [1]: for the generated sets in their own units (the
+    outer circle or moon has radius 1); for XOR on the training copies, in volts."""
+    samples: AtLeastOne = 400
+    """Generated sets: samples drawn (train and test together)."""
+
+    @model_validator(mode="after")
+    def _enough_samples(self) -> DataConfig:
+        k = DATASETS[self.dataset].classes
+        if self.dataset in TOY_CLASSES and self.samples < 2 * k:
+            raise PydanticCustomError(
+                "spicelearn_samples",
+                "needs samples >= {need} for {k} classes (one training and one test sample "
+                "per class), got samples = {n}", {"n": self.samples, "k": k, "need": 2 * k})
+        return self
 
     @property
     def info(self) -> DatasetInfo:
-        return DATASETS[self.dataset]
+        info = DATASETS[self.dataset]
+        if self.dataset in TOY_CLASSES:
+            return DatasetInfo(self.samples, info.features, info.classes)
+        return info
 
     @property
     def n_train(self) -> int:

@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-CONST_BOLTZ = 1.38064852e-23
-"""Boltzmann's constant as ngspice 39 uses it [J/K]."""
-CHARGE = 1.6021766208e-19
-"""Elementary charge as ngspice 39 uses it [C]."""
-TNOM = 300.15
-"""ngspice's nominal temperature (27 °C) [K]."""
-VT = CONST_BOLTZ * TNOM / CHARGE
-"""Thermal voltage k·T/q at TNOM [V] (≈ 25.8649 mV)."""
+from ..network.circuit import CHARGE, CONST_BOLTZ, TNOM, VT
+
+__all__ = ["CHARGE", "CONST_BOLTZ", "GMIN", "TNOM", "VT", "critical_voltage", "ideal_diode",
+           "limit_junction", "spice_diode"]
+
 GMIN = 1e-12
 """The junction shunt conductance ngspice adds to every diode (``.options gmin``) [S]."""
 

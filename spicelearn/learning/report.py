@@ -15,6 +15,7 @@ import numpy as np
 
 from ..fileio import write_atomic
 from ..network.circuit import Circuit
+from .nonlinearity import NonlinearityCheck
 
 
 def _pyplot():
@@ -104,9 +105,31 @@ def time_to_accuracy(metrics: list[dict[str, float]], target: float) -> tuple[in
     return None
 
 
+def nonlinearity_lines(check: NonlinearityCheck) -> list[str]:
+    """The report's "Nonlinearity" section (Markdown lines)."""
+    lines = ["## Nonlinearity (test split, final conductances)", "",
+             "| | |", "|---|---|"]
+    if check.conduction:
+        for layer, share in check.conduction.items():
+            lines.append(f"| conducting diodes, hidden layer {layer} | {100 * share:.1f} % of "
+                         f"(diode, sample) pairs |")
+    else:
+        lines.append("| conducting diodes | the network has no activation diodes |")
+    ablated = ("-" if check.ablated_accuracy is None
+               else f"{100 * check.ablated_accuracy:.2f} %")
+    lines += [f"| accuracy as trained | {100 * check.accuracy:.2f} % |",
+              f"| accuracy without activations (diodes taken out, settled again) | {ablated} |",
+              f"| linear baseline (logistic regression, same split and encoding) | "
+              f"{100 * check.linear_accuracy:.2f} % |", "",
+              "A diode conducts when its forward current exceeds 1 % of the mean device "
+              "current at its node. A network whose diodes never conduct is linear: it "
+              "scores the same without them, and about what the linear baseline scores.", ""]
+    return lines
+
+
 def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
                  metrics: list[dict[str, float]], engine: str, n_train: int,
-                 n_test: int) -> Path:
+                 n_test: int, nonlinearity: NonlinearityCheck) -> Path:
     """Write ``report.md`` summarizing a run (the plots must already exist)."""
     t, d, net = resolved["training"], resolved["data"], resolved["network"]
     last = metrics[-1]
@@ -139,6 +162,7 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         f"| total training time | {last['cum_train_time']:.2f} s |",
         f"| test accuracy ≥ {100 * t['target_accuracy']:g} % | {reach} |",
         "",
+        *nonlinearity_lines(nonlinearity),
         "![loss](plots/loss.png)",
         "",
         "![accuracy](plots/accuracy.png)",

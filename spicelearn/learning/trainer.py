@@ -39,6 +39,7 @@ from ..network.circuit import Circuit
 from ..run_config import RunConfig
 from .checkpoint import Checkpoint, save_checkpoint
 from .costs import Cost, make_cost, predictions
+from .nonlinearity import NonlinearityCheck, check_nonlinearity
 from .nudging import make_nudging
 from .optimizers import Optimizer, make_optimizer
 from .programmer import Programmer, make_programmer
@@ -204,8 +205,15 @@ class RunSummary:
     target_accuracy: float
 
 
+def check_trained(setup: Setup, engine: Engine, g: np.ndarray) -> NonlinearityCheck:
+    """The nonlinearity check of the circuit at conductances ``g`` on the test split."""
+    ds = setup.dataset
+    return check_nonlinearity(engine, setup.circuit.with_conductances(g), ds.x_test, ds.y_test,
+                              ds.x_train, ds.y_train)
+
+
 def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], g_init: np.ndarray,
-            g_end: np.ndarray) -> None:
+            g_end: np.ndarray, nonlinearity: NonlinearityCheck) -> None:
     from .report import plot_conductances, plot_curves, write_report
 
     title = setup.dataset.name
@@ -213,7 +221,7 @@ def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], g_init
     plot_curves(metrics, plots, title, setup.training.target_accuracy)
     plot_conductances(setup.circuit, g_init, g_end, plots, title)
     write_report(run_dir, setup.resolved, setup.circuit, metrics, setup.training.engine,
-                 len(setup.dataset.y_train), len(setup.dataset.y_test))
+                 len(setup.dataset.y_train), len(setup.dataset.y_test), nonlinearity)
 
 
 def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
@@ -221,14 +229,15 @@ def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
     from .checkpoint import load_checkpoint
 
     t = setup.training
-    if start is not None and start.epoch >= t.epochs:
-        metrics, g_end = start.metrics, start.g
-    else:
-        with make_engine(t.engine, t.workers) as engine:
+    with make_engine(t.engine, t.workers) as engine:
+        if start is not None and start.epoch >= t.epochs:
+            metrics, g_end = start.metrics, start.g
+        else:
             res = train(setup, engine, run_dir, start, progress=not quiet, on_epoch=on_epoch)
-        metrics, g_end = res.metrics, res.circuit.g
+            metrics, g_end = res.metrics, res.circuit.g
+        nonlinearity = check_trained(setup, engine, g_end)
     g_init = load_checkpoint(run_dir, setup.run_id, epoch=0).g
-    _finish(setup, run_dir, metrics, g_init, g_end)
+    _finish(setup, run_dir, metrics, g_init, g_end, nonlinearity)
     return RunSummary(run_dir, metrics, t.engine, t.target_accuracy)
 
 
@@ -306,6 +315,15 @@ def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup
     return setup, p
 
 
+def load_trained(run_dir: str | Path) -> tuple[Setup, Circuit, int]:
+    """(setup, circuit at the newest checkpoint's conductances, its epoch) of a run folder."""
+    from .checkpoint import load_checkpoint
+
+    setup, p = _load_folder(run_dir)
+    ck = load_checkpoint(p, setup.run_id)
+    return setup, setup.circuit.with_conductances(ck.g), ck.epoch
+
+
 def resume_folder(run_dir: str | Path, quiet: bool = False, workers: int | None = None,
                   on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
     """``spicelearn train --resume DIR``: continue from the newest checkpoint.
@@ -332,8 +350,9 @@ def resume_folder(run_dir: str | Path, quiet: bool = False, workers: int | None 
         raise RunInterrupted(Path(run_dir), holds_run(run_dir)) from None
 
 
-def evaluate_folder(run_dir: str | Path) -> dict[str, float]:
-    """``spicelearn evaluate DIR``: free-phase loss and accuracy of the newest checkpoint."""
+def evaluate_folder(run_dir: str | Path) -> dict[str, Any]:
+    """``spicelearn evaluate DIR``: free-phase loss and accuracy of the newest checkpoint,
+    and its nonlinearity check on the test split (key ``nonlinearity``)."""
     from .checkpoint import load_checkpoint
 
     setup, p = _load_folder(run_dir)
@@ -345,5 +364,7 @@ def evaluate_folder(run_dir: str | Path) -> dict[str, float]:
                              setup.targets(ds.y_train))
         test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test,
                                        setup.targets(ds.y_test))
+        nonlinearity = check_trained(setup, engine, ck.g)
     return {"epoch": ck.epoch, "loss": loss, "train_acc": acc, "test_loss": test_loss,
-            "test_acc": test_acc, "n_test": len(ds.y_test), "n_train": len(ds.y_train)}
+            "test_acc": test_acc, "n_test": len(ds.y_test), "n_train": len(ds.y_train),
+            "nonlinearity": nonlinearity}

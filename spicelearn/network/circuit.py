@@ -34,6 +34,15 @@ from ..errors import NetworkError
 
 GROUND = "0"
 
+CONST_BOLTZ = 1.38064852e-23
+"""Boltzmann's constant as ngspice uses it [J/K]."""
+CHARGE = 1.6021766208e-19
+"""Elementary charge as ngspice uses it [C]."""
+TNOM = 300.15
+"""ngspice's nominal temperature (27 °C) [K]."""
+VT = CONST_BOLTZ * TNOM / CHARGE
+"""Thermal voltage k·T/q at TNOM [V] (≈ 25.8649 mV)."""
+
 
 @dataclass(frozen=True)
 class Element:

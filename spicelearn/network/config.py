@@ -32,7 +32,7 @@ from ..config import (
     tags_of,
 )
 from .crossbar import TERMINATIONS, Crossbar
-from .layered import NONLINEARITIES, DiodePair, LayeredNetwork
+from .layered import DIODE_PARTS, NONLINEARITIES, DiodePair, LayeredNetwork
 
 
 class DeviceParams(ConfigModel):
@@ -73,6 +73,7 @@ DevicesConfig = tagged_union(DEVICE_MODELS, "model", "device model")
 
 
 Nonlinearity = choice(NONLINEARITIES, "nonlinearity")
+DiodePart = choice(("custom", *DIODE_PARTS), "diode part")
 Termination = choice(TERMINATIONS, "termination")
 
 
@@ -94,10 +95,44 @@ class DiodeConfig(ConfigModel):
     """Bias of the forward diode's cathode [V]."""
     v_lo: Finite = DiodePair.v_lo
     """Bias of the reverse diode's anode [V]."""
+    part: DiodePart = "custom"
+    """SPICE diode: ``custom`` (``is`` and ``n`` as given) or a real part whose IS and N
+    are used (``1n4148``; then without ``is``/``n``)."""
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> DiodeConfig:
+        if self.part != "custom" and ("is_" in self.model_fields_set
+                                      or "n" in self.model_fields_set):
+            raise PydanticCustomError("spicelearn_part",
+                                      "gives part = {part} and is/n: choose one",
+                                      {"part": repr(self.part)})
+        if self.part != "custom" and self.kind != "spice":
+            raise PydanticCustomError("spicelearn_part", "part needs kind = 'spice', got {k}",
+                                      {"k": repr(self.kind)})
+        if self.kind == "none":
+            return self
+        lo, hi = self.pair().window()
+        if not lo < hi:
+            raise PydanticCustomError(
+                "spicelearn_window",
+                "thresholds out of order: the hidden nodes would conduct both ways (clamp "
+                "window {window} V from v_lo = {v_lo} V, v_hi = {v_hi} V); "
+                "need v_lo - knee < v_hi + knee",
+                {"window": f"[{lo:.3g}, {hi:.3g}]", "v_lo": f"{self.v_lo:g}",
+                 "v_hi": f"{self.v_hi:g}"})
+        if not lo <= 0.0 <= hi:
+            raise PydanticCustomError(
+                "spicelearn_window",
+                "thresholds of the wrong sign: the clamp window {window} V "
+                "(from v_lo = {v_lo} V, v_hi = {v_hi} V) must contain 0 V",
+                {"window": f"[{lo:.3g}, {hi:.3g}]", "v_lo": f"{self.v_lo:g}",
+                 "v_hi": f"{self.v_hi:g}"})
+        return self
 
     def pair(self) -> DiodePair:
         """The :class:`DiodePair` this table describes."""
-        return DiodePair(kind=self.kind, IS=self.is_, N=self.n, g_on=self.g_on,
+        IS, N = DIODE_PARTS[self.part] if self.part != "custom" else (self.is_, self.n)
+        return DiodePair(kind=self.kind, IS=IS, N=N, g_on=self.g_on,
                          v_smooth=self.v_smooth, v_hi=self.v_hi, v_lo=self.v_lo)
 
 

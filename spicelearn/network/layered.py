@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import NetworkError
 from .circuit import (
     GROUND,
+    VT,
     Circuit,
     Device,
     DiodeModel,
@@ -36,29 +37,64 @@ from .circuit import (
 
 NONLINEARITIES = ("spice", "ideal", "none")
 
+DIODE_PARTS: dict[str, tuple[float, float]] = {
+    "1n4148": (2.52e-9, 1.752),
+}
+"""SPICE junction-diode parameters (IS [A], N [1]) of real parts, by part name
+(``network.diode.part``). 1N4148: the widely used vendor model card (its series
+resistance of 0.568 Ω is left out: it is negligible at the microampere currents
+of these networks)."""
+
+KNEE_CURRENT = 1e-5
+"""The current [A] at which a SPICE diode's knee voltage is taken (:meth:`DiodePair.knee`)."""
+
 
 @dataclass(frozen=True)
 class DiodePair:
-    """The hidden-node nonlinearity.
+    """The hidden-node nonlinearity: a diode pair that clamps the node's voltage.
 
-    ``kind``: ``"spice"`` (a D element, model IS/N), ``"ideal"`` (behavioural
-    smooth ideal diode, g_on/v_smooth) or ``"none"`` (linear hidden nodes).
-    The forward diode conducts when V(h) > v_hi, the reverse one when V(h) < v_lo.
+    ``kind``: ``"ideal"`` (behavioural smooth ideal diode, g_on/v_smooth; the
+    default), ``"spice"`` (a D element, model IS/N) or ``"none"`` (linear hidden
+    nodes). The forward diode runs from the hidden node to a source at ``v_hi``,
+    the reverse one from a source at ``v_lo`` to the node: the node conducts
+    through the first above ``v_hi + knee`` and through the second below
+    ``v_lo − knee`` (:meth:`window`), a hard-tanh-like activation.
+
+    The defaults clamp at ±50 mV: a hidden node of a Kendall-style network sits
+    within a few hundred millivolts of 0 V for inputs of ±0.5 V, so the diodes
+    conduct on a large share of the samples and the network is not linear. (A
+    SPICE diode to 0 V, with its knee near 0.6 V, never conducts there.)
     """
 
-    kind: str = "spice"
+    kind: str = "ideal"
     IS: float = 1e-14
     """SPICE saturation current [A]."""
     N: float = 1.0
     """SPICE emission coefficient [1]."""
     g_on: float = 1e-2
     """Ideal-diode on conductance [S]."""
-    v_smooth: float = 1e-2
+    v_smooth: float = 1e-3
     """Ideal-diode knee width [V]."""
-    v_hi: float = 0.0
+    v_hi: float = 0.05
     """Bias voltage of the forward diode's cathode [V]."""
-    v_lo: float = 0.0
+    v_lo: float = -0.05
     """Bias voltage of the reverse diode's anode [V]."""
+
+    def knee(self) -> float:
+        """Forward voltage [V] at which one diode of the pair starts to conduct.
+
+        Ideal diode: 0 V (its knee is at its bias). SPICE diode: the voltage that
+        carries :data:`KNEE_CURRENT`, ``N·V_T·ln(1 + I_knee/IS)``. A hidden node
+        then clamps above ``v_hi + knee`` and below ``v_lo − knee``.
+        """
+        if self.kind == "spice":
+            return float(self.N * VT * np.log1p(KNEE_CURRENT / self.IS))
+        return 0.0
+
+    def window(self) -> tuple[float, float]:
+        """(low, high) hidden-node voltages [V] between which neither diode conducts."""
+        k = self.knee()
+        return (self.v_lo - k, self.v_hi + k)
 
 
 @dataclass(frozen=True)
