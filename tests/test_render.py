@@ -36,7 +36,7 @@ def test_same_config_and_seed_give_the_same_netlist_and_another_seed_differs():
 def test_names_are_readable(examples):
     text = render_netlist(load_run_config(examples / "xor.toml").circuit())
     for name in ("Rw1_2_3 x1p h1_3 ", "Rw2_5_3 b2_1 o1n ", "Vx0p x0p 0 DC 0",
-                 "Vx0n x0n 0 DC 0\n", "Dh1_0f h1_0 0 dclamp", "Inudge_o1n 0 o1n DC 0"):
+                 "Vx0n x0n 0 DC 0\n", "Xh1_0f h1_0 dhi ideal_diode", "Inudge_o1n 0 o1n DC 0"):
         assert name in text
     assert not re.search(r"DC -0\s", text)
 

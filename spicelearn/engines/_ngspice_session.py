@@ -24,10 +24,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -270,6 +272,42 @@ class Session:
 
 _SESSION: Session | None = None
 _LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the loaded libngspice offers.
+
+    Attributes:
+        version: the major version (e.g. 46; 0 if it could not be read).
+        klu: compiled with the KLU sparse solver (``.options klu`` selects it).
+        osdi: has the ``osdi`` command (Verilog-A models compiled to OSDI).
+        banner: the ``version -f`` lines.
+    """
+
+    version: int
+    klu: bool
+    osdi: bool
+    banner: tuple[str, ...]
+
+
+_features: Features | None = None
+
+
+def features() -> Features:
+    """The features of this process' libngspice (asked once, then cached)."""
+    global _features
+    if _features is None:
+        s = session()
+        banner = tuple(s.command_output("version -f"))
+        m = next((re.search(r"ngspice-(\d+)", ln) for ln in banner
+                  if re.search(r"ngspice-(\d+)", ln)), None)
+        probe = " ".join(s.command_output("osdi /nonexistent-spicelearn-probe.osdi")).lower()
+        _features = Features(version=int(m.group(1)) if m else 0,
+                             klu=any("klu" in ln.lower() for ln in banner),
+                             osdi="no such command" not in probe and "osdi" in probe,
+                             banner=banner)
+    return _features
 
 
 def session() -> Session:

@@ -110,14 +110,30 @@ def check_options(options: object) -> dict[str, str]:
     return out
 
 
+SOLVER_OPTIONS = {"klu": ""}
+"""Added to the default options when libngspice has KLU (ngspice >= 44 builds it in).
+
+Measured on the 4,840-device bench network (2 cores, ngspice 46, 1000 samples,
+about 2.3 Newton iterations per sample with either solver): 0.49 ms/sample with
+KLU against 0.85 ms/sample with ngspice's default Sparse 1.3; Iris (172 devices)
+the same with both (0.033 ms/sample)."""
+
+
+def default_options() -> dict[str, str]:
+    """:data:`~spicelearn.netlist.render.DEFAULT_OPTIONS`, plus ``klu`` where ngspice has it."""
+    from ._ngspice_session import features
+
+    return {**DEFAULT_OPTIONS, **(SOLVER_OPTIONS if features().klu else {})}
+
+
 class NgspiceEngine(Engine):
     """Settles batches in libngspice (in-process, or in ``workers`` processes).
 
     Args:
         options: ngspice ``.options`` for the loaded netlist, name -> value
-            (a string or a number); default
-            :data:`~spicelearn.netlist.render.DEFAULT_OPTIONS`
-            (reltol=1e-10 vntol=1e-12 abstol=1e-15 gmin=1e-12).
+            (a string or a number; ``""`` for a bare flag); default
+            :func:`default_options`: reltol=1e-10 vntol=1e-12 abstol=1e-15
+            gmin=1e-12, and ``klu`` when libngspice has the KLU solver.
         keep_dir: folder under which a failed run's netlist and transcript are
             kept; default a fresh ``tempfile.mkdtemp(prefix="spicelearn-")``.
         workers: >= 1; > 1 splits each batch over that many worker processes
@@ -134,7 +150,7 @@ class NgspiceEngine(Engine):
                  keep_dir: str | Path | None = None, workers: int = 1,
                  block: int = BLOCK) -> None:
         self._pool = None
-        self.options = check_options(DEFAULT_OPTIONS if options is None else options)
+        self.options = check_options(default_options() if options is None else options)
         if keep_dir is not None and not isinstance(keep_dir, (str, PathLike)):
             raise UsageError(f"keep_dir must be a path, got {type(keep_dir).__name__}")
         self.keep_dir = None if keep_dir is None else Path(keep_dir)

@@ -232,7 +232,8 @@ def render_netlist(
         circuit: the flat circuit.
         x: (n_features,) input sample [V] for the static form; zeros if None.
         mode: ``"static"`` or ``"sweep"`` (see the module docstring).
-        options: ``.options`` entries; defaults to :data:`DEFAULT_OPTIONS`.
+        options: ``.options`` entries; defaults to :data:`DEFAULT_OPTIONS`. A value
+            of ``""`` renders the bare flag (``{"klu": ""}`` gives ``.options ... klu``).
         table_dir: sweep form only: the folder of the table files (the engine
             passes its own scratch folder; the default is relative).
 
@@ -297,7 +298,7 @@ def render_netlist(
         lines.append(f"{dev.name} {dev.a} {dev.b} {fmt(1.0 / g)}")
 
     lines.append("")
-    lines.append(".options " + " ".join(f"{k}={v}" for k, v in opts.items()))
+    lines.append(".options " + " ".join(k if v == "" else f"{k}={v}" for k, v in opts.items()))
     if mode == "static":
         lines.append(".op")
     lines.append(".end")
