@@ -224,11 +224,14 @@ def test_numpy_overflow_then_an_error_is_one_line(tmp_path):
 
 
 def test_a_warning_of_a_command_that_succeeds_is_one_line(tmp_path, run_cli, monkeypatch):
-    def evaluate_folder(run_dir: object) -> dict[str, float]:
+    from spicelearn.learning.nonlinearity import NonlinearityCheck
+
+    def evaluate_folder(run_dir: object) -> dict[str, object]:
         for _ in range(3):
             warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
         return {"epoch": 1, "loss": 0.5, "train_acc": 0.5, "test_loss": 0.5, "test_acc": 0.5,
-                "n_test": 2, "n_train": 2}
+                "n_test": 2, "n_train": 2,
+                "nonlinearity": NonlinearityCheck({1: 0.5}, 0.5, 0.5, 0.5, 2)}
 
     monkeypatch.setattr(trainer, "evaluate_folder", evaluate_folder)
     code, out, err = run_cli(["evaluate", tmp_path])

@@ -79,8 +79,9 @@ def bench() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable dict.")
 @click.option("--samples", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Samples for the batched and numeric engines.")
-@click.option("--network", type=click.Choice(["iris", "large", "both"]), default="both",
-              show_default=True, help="Iris (examples/iris.toml) or 64-32-10 (4,840 devices).")
+@click.option("--network", default="both", show_default=True,
+              help="iris (examples/iris.toml), large (64-32-10, 4,840 devices, linear), "
+                   "conducting (the same with diodes clamping at ±10 mV), or both (all three).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Also time the batched engine split over this many worker processes.")
 @click.option("--rebuild-samples", type=click.IntRange(min=1), default=10, show_default=True,

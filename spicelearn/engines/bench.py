@@ -29,19 +29,24 @@ from ..network.circuit import Circuit, DiodeModel, IdealDiodeModel
 from ..network.from_config import build_circuit, network_from_config
 from ..run_config import load_run_config
 from ._ngspice_session import session
-from .base import check_circuit, check_count
+from .base import check_circuit, check_count, make_settled
 from .ngspice import NgspiceEngine
+from .regime import measure_conduction
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 #: The large benchmark network: 64 inputs -> 32 hidden -> 10 differential outputs,
-#: 2 bias sources per layer: (128+2)*32 + (32+2)*20 = 4,840 devices.
+#: 2 bias sources per layer: (128+2)*32 + (32+2)*20 = 4,840 devices; its hidden
+#: diodes are SPICE diodes to 0 V that never conduct at ±0.5 V (a linear circuit).
 LARGE = {"inputs": 64, "hidden": [32], "outputs": 10, "differential": True,
-         "bias": [0.5, -0.5]}
+         "bias": [0.5, -0.5], "diode": {"kind": "spice", "is": 1e-14, "n": 1.0,
+                                        "v_hi": 0.0, "v_lo": 0.0}}
+#: The same network with ideal diodes clamping the hidden nodes at ±10 mV: about
+#: a fifth of the (diode, sample) pairs conduct on the bench's random inputs.
+LARGE_CONDUCTING = {**LARGE, "diode": {"kind": "ideal", "v_hi": 0.01, "v_lo": -0.01}}
+NETWORKS = ("iris", "large", "conducting", "both")
+"""``--network`` choices: ``both`` is iris, large and conducting."""
 
-
-#: The values of ``network`` the benchmark knows.
-NETWORKS = ("iris", "large", "both")
 
 
 def check_network(which: object) -> str:
@@ -52,13 +57,15 @@ def check_network(which: object) -> str:
 
 
 def bench_networks(which: str) -> dict[str, Circuit]:
-    """The circuits named by ``which`` ("iris", "large" or "both")."""
+    """The circuits named by ``which`` (one of :data:`NETWORKS`)."""
     check_network(which)
     out: dict[str, Circuit] = {}
     if which in ("iris", "both"):
         out["iris"] = load_run_config(EXAMPLES / "iris.toml").circuit()
     if which in ("large", "both"):
         out["large"] = build_circuit(network_from_config(LARGE, seed=0))
+    if which in ("conducting", "both"):
+        out["large_conducting"] = build_circuit(network_from_config(LARGE_CONDUCTING, seed=0))
     return out
 
 
@@ -157,7 +164,9 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
     results: dict[str, tuple[np.ndarray, float, int]] = {}
     with NgspiceEngine() as eng:
         eng.settle(circuit, x[:1])  # load once (not timed: the hot loop never reloads)
+        before = _total_iterations()
         v, t = _timed(lambda: eng.settle(circuit, x).v)
+        iterations = (_total_iterations() - before) / samples if before is not None else None
         results["batched"] = (v, t, samples)
     if workers > 1:
         block = -(-samples // workers)  # one block per worker
@@ -180,9 +189,12 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
         results["numeric"] = (v, t, samples)
     vb = results["batched"][0]
     ms = {k: 1e3 * t / n for k, (_, t, n) in results.items()}
+    conduction = measure_conduction(circuit, make_settled(circuit, vb))
     return {
         "n_devices": circuit.n_devices,
         "n_nodes": len(circuit.nodes),
+        "conducting_share": conduction.overall if conduction.diodes else None,
+        "ngspice_iterations_per_sample": iterations,
         "samples": {k: n for k, (_, _, n) in results.items()},
         "ms_per_sample": ms,
         "ratio_to_batched": {k: ms[k] / ms["batched"] for k in ms},
@@ -205,6 +217,14 @@ def run_bench(network: str = "both", samples: int = 1000, seed: int = 0,
             for name, c in bench_networks(network).items()}
 
 
+def _total_iterations() -> int | None:
+    """ngspice's count of Newton iterations of the loaded circuit (``rusage totiter``)."""
+    for line in session().command_output("rusage totiter"):
+        if "iterations" in line.lower() and "=" in line:
+            return int(line.split("=")[1])
+    return None
+
+
 def _check_sizes(samples: object, seed: object, rebuild_samples: object,
                  alter_samples: object, workers: object) -> tuple[int, int, int, int, int]:
     """The benchmark's sizes as ints: every count >= 1, the seed >= 0."""
@@ -217,7 +237,12 @@ def format_report(report: dict[str, Any]) -> str:
     """The report as a table: ms/sample, ratio to batched, max |ΔV| to batched."""
     lines = []
     for name, r in report.items():
-        lines.append(f"{name}: {r['n_devices']} devices, {r['n_nodes']} nodes")
+        share = r.get("conducting_share")
+        regime = ("no activation diodes" if share is None
+                  else f"{100 * share:.1f} % of (diode, sample) pairs conduct")
+        its = r.get("ngspice_iterations_per_sample")
+        its = "" if its is None else f"; ngspice {its:.2f} Newton iterations per sample"
+        lines.append(f"{name}: {r['n_devices']} devices, {r['n_nodes']} nodes; {regime}{its}")
         lines.append(f"  {'approach':10s} {'samples':>8s} {'ms/sample':>10s} "
                      f"{'x batched':>10s} {'max|dV| [V]':>12s}")
         for k, ms in r["ms_per_sample"].items():
