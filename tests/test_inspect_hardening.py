@@ -326,3 +326,27 @@ def test_shorted_sources_on_a_long_loop_are_found_in_linear_time():
     assert shorted[0].startswith("shorted voltage source V0: its nodes n0 and n1 are joined "
                                  "by zero-impedance branches (V2999, V2998, V2997, V2996, "
                                  "V2995, ... 2994 more)")
+
+
+# -- odd decks that used to raise something else than NetlistError -----------------
+
+@pytest.mark.parametrize("text", [
+    "t\n,\n.end\n",
+    "t\nM1 a b params: w=1 l=2 k=3\n.end\n",
+])
+def test_lines_that_are_not_elements_are_netlist_errors(text):
+    with pytest.raises(NetlistError, match=r"<netlist>:2: "):
+        parse_netlist(text)
+
+
+def test_xspice_instance_with_a_null_output_inspects():
+    report = inspect_netlist(parse_netlist("t\nA1 a null dm\n.model dm pwl\nR1 a 0 1\n.end\n"))
+    assert report.problems == []
+
+
+def test_odd_circuits_draw_without_mathtext_or_missing_nodes():
+    from spicelearn.netlist.draw import draw_png
+    for text in ["cost $x^$ $\\frac$ \x1b\nV1 a$b 0 1\nR1 a$b 0 -1k\nR2 a$b 0 1e400\n"
+                 "A1 a$b null dm\nR0 0 0 1k\n.end\n",
+                 "t\nV1 r0 0 1\nRw1_0_0 r0 c0 1e400\nRt c0 0 1k\n.end\n"]:
+        assert draw_png(parse_netlist(text))[:4] == b"\x89PNG"

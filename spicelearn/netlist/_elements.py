@@ -93,6 +93,8 @@ _TWO_NODE_VALUE = {"R": "resistor", "C": "capacitor", "L": "inductor"}
 def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
     """One element line -> ParsedElement (raises NetlistError naming the line)."""
     toks = tokenize(text)
+    if not toks:
+        raise NetlistError(f"{_short(path)}:{line}: not an element: '{text}'")
     name = toks[0]
     kind = name[0].upper()
     if kind in _TWO_NODE_VALUE:
@@ -153,8 +155,9 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
         return _parse_xspice(args, base, where)
     if kind in ("M", "Q", "J", "S"):
         n = {"M": 4, "Q": 3, "J": 3, "S": 4}[kind]
-        need(n + 1, f"element {name} needs {n} nodes and a model")
         plain, params = _split_params(args)
+        if len(plain) < n + 1:
+            raise NetlistError(f"{where}: element {name} needs {n} nodes and a model")
         if kind == "Q" and len(plain) >= 5:
             n = 4
         return ParsedElement(nodes=tuple(_node(t) for t in plain[:n]), model=plain[n],

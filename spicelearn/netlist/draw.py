@@ -10,7 +10,9 @@
   foreign netlists; each element to ground ends in its own ground symbol;
   devices are coloured by conductance; elements are labelled by name.
 
-Anything larger raises :class:`NetlistError` (too large to draw legibly).
+Anything larger raises :class:`NetlistError` (too large to draw legibly). Text
+from the netlist is drawn as it is (``$`` never starts mathtext); devices whose
+resistance is not a positive finite number are drawn as plain elements.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import networkx as nx  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
 
-from ..errors import NetlistError  # noqa: E402
+from ..errors import NetlistError, printable  # noqa: E402
 from ..fileio import write_atomic  # noqa: E402
 from .parse import GROUND, ParsedElement, ParsedNetlist  # noqa: E402
 
@@ -49,22 +51,28 @@ def draw_netlist(net: ParsedNetlist, path: str | Path) -> Path:
 def draw_png(net: ParsedNetlist) -> bytes:
     """The drawing of ``net`` as PNG bytes (NetlistError if too large to draw)."""
     grid = crossbar_grid(net)
+    where = printable(net.path)
     if grid is not None:
         rows, cols = grid
         if rows > MAX_CROSSBAR or cols > MAX_CROSSBAR:
-            raise NetlistError(f"{net.path}: crossbar {rows}x{cols} is too large to draw "
+            raise NetlistError(f"{where}: crossbar {rows}x{cols} is too large to draw "
                                f"(at most {MAX_CROSSBAR}x{MAX_CROSSBAR})")
-        fig = _draw_crossbar(net, rows, cols)
     else:
         n_nodes = len({n for el in net.elements for n in el.nodes} - {GROUND})
         if n_nodes > MAX_NODES:
-            raise NetlistError(f"{net.path}: circuit with {n_nodes} nodes is too large to draw "
+            raise NetlistError(f"{where}: circuit with {n_nodes} nodes is too large to draw "
                                f"(at most {MAX_NODES} nodes)")
-        fig = _draw_graph(net)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    with plt.rc_context({"text.parse_math": False}):
+        fig = _draw_graph(net) if grid is None else _draw_crossbar(net, *grid)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        plt.close(fig)
     return buf.getvalue()
+
+
+def _is_device_value(v: float | None) -> bool:
+    """A resistance a device can have: positive and finite [Ω]."""
+    return v is not None and 0 < v < math.inf
 
 
 def crossbar_grid(net: ParsedNetlist) -> tuple[int, int] | None:
@@ -74,7 +82,8 @@ def crossbar_grid(net: ParsedNetlist) -> tuple[int, int] | None:
     for el in net.elements:
         if el.kind == "R" and el.name.lower().startswith("rw"):
             m = _DEVICE.match(el.name)
-            if not m or not (el.nodes[0].startswith("r") and el.nodes[1].startswith("c")):
+            if not m or not (el.nodes[0].startswith("r") and el.nodes[1].startswith("c")) \
+                    or not _is_device_value(el.value):
                 return None
             cells.add((int(m.group(1)), int(m.group(2))))
     if not cells:
@@ -139,8 +148,8 @@ def _draw_crossbar(net: ParsedNetlist, rows: int, cols: int):
     cb.set_label("device conductance g [S]")
     note = f"wire {wire:g} Ω per segment" if wire else "ideal wires"
     sub = "numbers: g in mS" if rows <= 6 and cols <= 6 else ""
-    ax.set_title(f"{net.title}\n{rows}×{cols} crossbar, {note}" + (f"; {sub}" if sub else ""),
-                 fontsize=10)
+    ax.set_title(f"{printable(net.title)}\n{rows}×{cols} crossbar, {note}"
+                 + (f"; {sub}" if sub else ""), fontsize=10)
     ax.set_xlim(-1.6, xs[-1] + 0.8)
     ax.set_ylim(bottom - 0.9, 1.0)
     ax.set_aspect("equal")
@@ -168,13 +177,13 @@ def _draw_termination(ax, by_name: dict[str, ParsedElement], j: int, x: float,
         ax.add_patch(Rectangle((x - 0.08, y - 0.42), 0.16, 0.36, facecolor="white",
                                edgecolor="k", lw=1.2, zorder=3))
         ax.plot([x, x], [y, y - 0.06], color="k", lw=1.2)
-        ax.text(x + 0.13, y - 0.24, f"{rt.name}\n{_fmt_si(rt.value or 0, 'Ω')}", fontsize=6.5,
-                va="center")
+        ax.text(x + 0.13, y - 0.24, f"{printable(rt.name)}\n{_fmt_si(rt.value or 0, 'Ω')}",
+                fontsize=6.5, va="center")
         _ground(ax, x, y - 0.42)
-        ax.text(x - 0.1, y + 0.05, f"{rt.nodes[0]}", fontsize=6, ha="right", color="tab:blue")
+        ax.text(x - 0.1, y + 0.05, printable(rt.nodes[0]), fontsize=6, ha="right", color="tab:blue")
     elif vt is not None:
         ax.add_patch(Circle((x, y - 0.22), 0.16, fill=False, lw=1.2, zorder=3))
-        ax.text(x + 0.2, y - 0.22, f"{vt.name}\n0 V", fontsize=6.5, va="center")
+        ax.text(x + 0.2, y - 0.22, f"{printable(vt.name)}\n0 V", fontsize=6.5, va="center")
         _ground(ax, x, y - 0.38)
     else:
         ax.text(x, y - 0.1, "open", fontsize=6.5, ha="center", va="top")
@@ -232,7 +241,8 @@ def _draw_graph(net: ParsedNetlist):
                 nodes.append(n)
     pos = _positions(net, nodes)
     rw = [e for e in net.elements if e.kind == "R" and e.name.lower().startswith("rw")]
-    devices = {e.name for e in (rw or [e for e in net.elements if e.kind == "R"]) if e.value}
+    devices = {e.name for e in (rw or [e for e in net.elements if e.kind == "R"])
+               if _is_device_value(e.value)}
     gvals = [1.0 / e.value for e in net.elements if e.name in devices]
     norm = (LogNorm(min(gvals), max(gvals)) if gvals and min(gvals) < max(gvals)
             else Normalize(0.5 * (gvals or [1.0])[0], 1.5 * (gvals or [1.0])[0]))
@@ -250,7 +260,7 @@ def _draw_graph(net: ParsedNetlist):
         is_dev = el.name in devices
         if is_dev:
             col = cmap(norm(1.0 / (el.value or 1.0)))
-        if el.kind == "A" and el.ports:
+        if el.kind == "A" and el.ports and el.ports[-1].nodes:
             out = el.ports[-1].nodes
             ends = [out[0], out[1] if len(out) > 1 else GROUND]
         else:
@@ -258,19 +268,21 @@ def _draw_graph(net: ParsedNetlist):
         if len(ends) < 2:
             ends = ends * 2
         for a, b in zip(ends, ends[1:], strict=False):
+            if a == b == GROUND:  # an element from ground to ground: nothing to place
+                continue
             pa, pb = _end(pos, a, b, ground_slots, ax), _end(pos, b, a, ground_slots, ax)
             ax.plot([pa[0], pb[0]], [pa[1], pb[1]], color=col, lw=2.2 if is_dev else 1.4,
                     zorder=1 if is_dev else 2, alpha=0.9)
             if not is_dev or label_devices:
                 t = 0.5 if GROUND not in (a, b) else 0.55
                 mx, my = pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])
-                ax.text(mx, my, el.name, fontsize=6, ha="center", va="center", zorder=5,
+                ax.text(mx, my, printable(el.name), fontsize=6, ha="center", va="center", zorder=5,
                         color="k" if is_dev else col,
                         bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none",
                               "alpha": 0.8})
     for n, (x, y) in pos.items():
         ax.plot(x, y, "o", color="k", ms=4, zorder=6)
-        ax.text(x, y + 0.14, n, fontsize=7.5, ha="center", va="bottom", zorder=7,
+        ax.text(x, y + 0.14, printable(n), fontsize=7.5, ha="center", va="bottom", zorder=7,
                 fontweight="bold")
     if gvals:
         sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -283,7 +295,7 @@ def _draw_graph(net: ParsedNetlist):
         ax.legend(title="element kind", fontsize=7, title_fontsize=7, loc="upper left",
                   bbox_to_anchor=(1.12, 1.0), frameon=False)
     extra = "" if label_devices else f" ({len(devices)} devices, coloured by g, unlabelled)"
-    ax.set_title(f"{net.title}{extra}", fontsize=10)
+    ax.set_title(f"{printable(net.title)}{extra}", fontsize=10)
     ax.set_aspect("equal", adjustable="datalim")
     ax.axis("off")
     return fig

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def _zero_impedance(el: ParsedElement) -> bool:
         return True
     if el.kind == "B" and el.params.get("type") == "V":
         return True
-    return el.kind == "A" and bool(el.ports) and el.ports[-1].kind in ("v", "vd")
+    return el.kind == "A" and bool(el.ports) and el.ports[-1].kind in ("v", "vd") \
+        and bool(el.ports[-1].nodes)
 
 
 def _is_voltage_source(el: ParsedElement) -> bool:
@@ -192,6 +194,7 @@ def _inspect(net: ParsedNetlist) -> Inspection:
     problems += _name_problems(els)
     problems += _model_problems(net, hierarchy.reachable)
     problems += hierarchy.problems
+    problems += _body_problems(net, hierarchy.reachable, hierarchy.groups)
     problems += param_problems(net)
     problems += _value_problems(net, {id(e) for e in dev_els})
     problems += _topology_problems(net, nodes, terminals, hierarchy.groups)
@@ -242,8 +245,18 @@ def _model_problems(net: ParsedNetlist, reachable: list[str]) -> list[str]:
 def _undefined(els: list[ParsedElement], net: ParsedNetlist, local: dict[str, object],
                where: str) -> list[str]:
     out = []
+    branches: set[str] | None = None
     for el in [el for el in els if el.kind in _USES_MODEL]:
         m = (el.model or "").lower()
+        if el.kind in ("F", "H", "W"):
+            if branches is None:
+                branches = {e.name.lower() for e in els if _has_branch(e)}
+            control = (el.control or "").lower()
+            if control not in branches:
+                out.append(f"{el.name}{where} is controlled by '{el.control}', which is no "
+                           f"voltage source (V, E, H or B V=) beside it (line {el.line})")
+            if el.kind != "W":
+                continue
         if el.kind == "X" and m not in net.subckts:
             out.append(f"{el.name}{where} uses undefined subcircuit '{el.model}' "
                        f"(line {el.line})")
@@ -258,7 +271,12 @@ def _undefined(els: list[ParsedElement], net: ParsedNetlist, local: dict[str, ob
     return out
 
 
-_USES_MODEL = frozenset("XDAMQJSW")
+_USES_MODEL = frozenset("XDAMQJSWFH")
+
+
+def _has_branch(el: ParsedElement) -> bool:
+    """Whether ngspice can sense ``el``'s current (a voltage-defined branch)."""
+    return el.kind in ("V", "E", "H") or (el.kind == "B" and el.params.get("type") == "V")
 _ZERO_KINDS = frozenset("VLEHBA")
 
 
@@ -289,6 +307,8 @@ def _topology_problems(net: ParsedNetlist, nodes: list[str], terminals: dict[str
         if len(n) >= 2 and n[0] == n[-1] and len(set(n)) == 1:
             what = "shorted voltage source" if _is_voltage_source(el) else "dangling element"
             out.append(f"{what} {el.name}: all terminals on node {n[0]}")
+        elif el.kind in _ZERO_KINDS and (short := _shorted_output(el, "")):
+            out.append(short)
         elif fl and not fl.isdisjoint(n):
             out.append(f"dangling element {el.name}: terminal on floating node "
                        f"{sorted(fl.intersection(n))[0]}")
@@ -314,33 +334,90 @@ _TWO_TERMINAL_DC = frozenset("RLDV")
 _PATH_BUDGET = 200_000
 
 
-def _short_problems(els: list[ParsedElement]) -> list[str]:
-    """Voltage sources on a loop of zero-impedance branches.
+def _shorted_output(el: ParsedElement, where: str) -> str | None:
+    """A voltage-defined element whose output branch starts and ends on one node
+    (ngspice: "instance ... is a shorted VCVS"); all terminals on one node is
+    reported by the caller at the top level."""
+    if not _is_voltage_source(el):
+        return None
+    a, b = _branch(el)
+    if a != b:
+        return None
+    if where == "" and len(set(el.nodes)) == 1:
+        return None
+    return f"shorted voltage source {el.name}{where}: both ends of its output on node {a}"
 
-    A source is on such a loop exactly when it is not a bridge of the multigraph
+
+def _body_problems(net: ParsedNetlist, reachable: list[str],
+                   groups: dict[str, Groups]) -> list[str]:
+    """In each subcircuit the top level reaches: shorted voltage sources, and inner
+    nodes with no DC path to a port or to ground."""
+    out = []
+    for key in reachable:
+        sub = net.subckts[key]
+        where = f" in subcircuit {sub.name}"
+        for el in sub.elements:
+            if el.kind in _ZERO_KINDS and (short := _shorted_output(el, where)):
+                out.append(short)
+        out += _short_problems(sub.elements, where)
+        root = connected([pair for el in sub.elements for pair in dc_pairs(el, groups)])
+        anchored = {root.get(n, n) for n in (*sub.ports, GROUND)}
+        inner = dict.fromkeys(n for el in sub.elements for n in el.nodes
+                              if n != GROUND and n not in sub.ports)
+        out += [f"node {n}{where} has no DC path to its ports or to ground"
+                for n in inner if root.get(n, n) not in anchored]
+    return out
+
+
+def _short_problems(els: list[ParsedElement], where: str = "") -> list[str]:
+    """Voltage sources on a loop of zero-impedance branches, and loops of inductors.
+
+    A branch is on such a loop exactly when it is not a bridge of the multigraph
     of zero-impedance branches (found in linear time); the loop's other branches
-    are then named from a BFS that avoids the source.
+    are then named from a BFS that avoids it. An inductor is reported when its
+    loop holds inductors only (ngspice: "singular matrix", the DC current around
+    the loop is undetermined); 0 Ω resistors do not close such a loop (ngspice
+    makes them 1e-12 Ω).
     """
     edges = [(el, *_branch(el)) for el in els
              if (el.value == 0 if el.kind == "R" else el.kind in _ZERO_KINDS)
              and _zero_impedance(el)]
-    adj: dict[str, list[tuple[str, int]]] = {}
-    for i, (_, a, b) in enumerate(edges):
-        if a != b:
-            adj.setdefault(a, []).append((b, i))
-            adj.setdefault(b, []).append((a, i))
-    bridges = _bridges(adj)
+    adj, bridges = _loops(edges, lambda el: True)
     out = []
     budget = _PATH_BUDGET
     for i, (el, a, b) in enumerate(edges):
         if a == b or i in bridges or not _is_voltage_source(el):
             continue
         path, budget = _path_avoiding(adj, i, a, b, budget)
-        names = [edges[j][0].name for j in path]
-        shown = ", ".join(names if len(names) <= 6 else [*names[:5], f"... {len(names) - 5} more"])
-        out.append(f"shorted voltage source {el.name}: its nodes {a} and {b} are joined by "
-                   f"zero-impedance branches ({shown or 'a long loop'})")
+        out.append(f"shorted voltage source {el.name}{where}: its nodes {a} and {b} are "
+                   f"joined by zero-impedance branches ({_names(edges, path)})")
+    if any(el.kind == "L" for el, _, _ in edges):
+        adj, bridges = _loops(edges, lambda el: el.kind == "L")
+        for i, (el, a, b) in enumerate(edges):
+            if el.kind == "L" and a != b and i not in bridges:
+                path, budget = _path_avoiding(adj, i, a, b, budget)
+                out.append(f"inductor {el.name}{where} is on a loop of inductors "
+                           f"({_names(edges, path)}): its DC current is undetermined")
     return out
+
+
+def _loops(edges: list[tuple[ParsedElement, str, str]], keep: Callable[[ParsedElement], bool]
+           ) -> tuple[dict[str, list[tuple[str, int]]], set[int]]:
+    """Adjacency (node -> [(node, edge id)]) of the edges ``keep`` accepts, and its bridges."""
+    adj: dict[str, list[tuple[str, int]]] = {}
+    for i, (el, a, b) in enumerate(edges):
+        if a != b and keep(el):
+            adj.setdefault(a, []).append((b, i))
+            adj.setdefault(b, []).append((a, i))
+    return adj, _bridges(adj)
+
+
+def _names(edges: list[tuple[ParsedElement, str, str]], path: list[int]) -> str:
+    """The elements along ``path``, at most six named ("a long loop" past the budget)."""
+    names = [edges[j][0].name for j in path]
+    if len(names) > 6:
+        names = [*names[:5], f"... {len(names) - 5} more"]
+    return ", ".join(names) or "a long loop"
 
 
 def _bridges(adj: dict[str, list[tuple[str, int]]]) -> set[int]:
