@@ -196,8 +196,8 @@ def _inspect(net: ParsedNetlist) -> Inspection:
     problems += hierarchy.problems
     problems += _body_problems(net, hierarchy.reachable, hierarchy.groups)
     problems += param_problems(net)
-    problems += _value_problems(net, {id(e) for e in dev_els})
     problems += _topology_problems(net, nodes, terminals, hierarchy.groups)
+    problems += _value_problems(net, {id(e) for e in dev_els})
     return Inspection(
         path=net.path, title=net.title,
         counts=dict(sorted(Counter(e.kind for e in els).items())),
