@@ -34,7 +34,7 @@ def test_inspect_summary_and_json(run_cli):
     assert "devices: 16, g in [0.0001025, 0.0009416] S" in out and "problems: none" in out
     code, out, _ = run_cli(["inspect", NETLISTS / "iris.cir", "--json"])
     j = json.loads(out)
-    assert j["nodes"] == 28 and j["elements"] == {"D": 20, "I": 6, "R": 172, "V": 12}
+    assert j["nodes"] == 30 and j["elements"] == {"I": 6, "R": 172, "V": 14, "X": 20}
     assert j["devices"]["count"] == 172 and j["problems"] == []
 
 

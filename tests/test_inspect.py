@@ -209,7 +209,7 @@ def test_graph_has_every_element_and_writes_graphml(tmp_path):
     net = parse_netlist_file(NETLISTS / "xor.cir")
     g = netlist_graph(net)
     assert isinstance(g, nx.MultiGraph)
-    assert g.number_of_nodes() == 17  # 16 nodes + ground
+    assert g.number_of_nodes() == 19  # 18 nodes (with the diode bias nodes dhi, dlo) + ground
     assert g.number_of_edges() == len(net.elements)
     assert g.edges["x1p", "h1_3", "Rw1_2_3"]["g"] == pytest.approx(1 / 9759.46337108)
     back = nx.read_graphml(write_graph(net, tmp_path / "xor.graphml"))
