@@ -34,8 +34,9 @@ def _fails(run_cli, tmp_path, args, *needles):
 @pytest.mark.parametrize("extra, needles", [
     ("[network.diode]\nkind = 'tanh'\n",
      ("unknown nonlinearity 'tanh'", "'network.diode.kind'", "spice, ideal, none")),
-    ("[network.devices]\nmodel = 'yakopcic'\n",
-     ("unknown device model 'yakopcic'", "'network.devices.model'", "known: ideal")),
+    ("[network.devices]\nmodel = 'memristor'\n",
+     ("unknown device model 'memristor'", "'network.devices.model'", "known: ideal,",
+      "yakopcic")),
     ("[network.devices]\ng_min = 0.0\n", ("'network.devices.g_min'", "> 0 S")),
     ("[network.devices]\ninit_low = -1e-4\n", ("'network.devices.init_low'", "> 0 S")),
     ("[network.devices]\nbogus = 1\n", ("unknown config key 'network.devices.bogus'",)),

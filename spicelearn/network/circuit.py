@@ -20,7 +20,9 @@ Element kinds and their node order (SPICE conventions):
   n; ``control`` names a V or E element whose branch current is sensed.
 
 Programmable devices are kept apart from ``elements`` in ``devices``: each is a
-two-terminal conductance whose value lives in ``g`` (S), in device order.
+two-terminal device of the circuit's :attr:`Circuit.device_model`
+(``I = g(x)·h(V)``, :mod:`spicelearn.devices.model`) with a state ``x`` in
+``state`` and its read conductance ``g = g(x)`` [S] in ``g``, in device order.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import NetworkError
+from ..devices.linear import LinearConductance
+from ..devices.model import DeviceModel
+from ..errors import DeviceModelError, NetworkError
 
 GROUND = "0"
 
@@ -129,6 +133,20 @@ class Circuit:
             bidirectional amplifiers between that layer's devices and the outputs
             (A^k for k amplifiers of gain A; 1.0 without amplifiers). EqProp
             measures such a layer's gradient scaled by its inverse square.
+        device_model: the model of every programmable device; ``None`` means
+            the ideal device, ``LinearConductance(g_min, g_max)``.
+        device_rendering: how ngspice settles the devices: ``"behavioural"``
+            (a resistor ``1/g`` for an ohmic model, else a B-source
+            ``I = h(V)`` of multiplier ``m = g``) or ``"verilog-a"`` (the model's
+            module as frozen OSDI instances of state ``x0``).
+        state: (n_devices,) device states [the model's state unit]; ``None``
+            means ``device_model.state_of(g)``.
+
+    The states and the read conductances are kept together: ``g`` is
+    ``device_model.conductance(state)``. Change them with :meth:`with_states`
+    or :meth:`with_conductances`; a copy made with ``dataclasses.replace(c, g=...)``
+    takes its states from the new ``g`` (a state is kept only where it
+    reproduces ``g`` exactly).
     """
 
     title: str
@@ -147,6 +165,23 @@ class Circuit:
     layer_sizes: tuple[int, ...]
     layer_shapes: tuple[tuple[int, int], ...] = field(default=())
     layer_amplification: tuple[float, ...] = field(default=())
+    device_model: DeviceModel | None = None
+    device_rendering: str = "behavioural"
+    state: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        model = self.device_model
+        if model is None:
+            model = LinearConductance(self.g_min, self.g_max)
+            object.__setattr__(self, "device_model", model)
+        g = np.asarray(self.g, dtype=float) if _real(self.g) else self.g
+        x = self.state
+        with np.errstate(all="ignore"):
+            keep = (x is not None and isinstance(g, np.ndarray) and np.shape(x) == g.shape
+                    and np.array_equal(model.conductance(x), g))
+            if not keep:
+                x = model.state_of(g) if isinstance(g, np.ndarray) else None
+        object.__setattr__(self, "state", x)
 
     @property
     def n_devices(self) -> int:
@@ -189,15 +224,54 @@ class Circuit:
                 return el
         raise KeyError(name)
 
+    @property
+    def model(self) -> DeviceModel:
+        """The device model (never None after construction)."""
+        assert self.device_model is not None
+        return self.device_model
+
     def with_conductances(self, g: np.ndarray) -> Circuit:
-        """Return a copy with new device conductances (checked against the shape)."""
+        """A copy with new read conductances ``g`` [S] and the states that give them.
+
+        ``g`` must lie within the device model's conductance range
+        (:meth:`~spicelearn.devices.model.DeviceModel.g_range`); values outside it
+        by no more than :data:`RANGE_SLACK` of the range (rounding) are clipped
+        onto it, anything further out is an error (:func:`clip_to_range`; the
+        ideal device takes any g > 0). The states are ``device_model.state_of(g)``.
+
+        Raises:
+            NetworkError: a wrong shape, a conductance that is not finite and > 0,
+                or one outside the model's range.
+        """
         g = np.asarray(g, dtype=float)
         if g.shape != (self.n_devices,):
             raise NetworkError(
                 f"conductances have shape {g.shape}, expected ({self.n_devices},)"
             )
         check_conductances(g)
-        new = replace(self, g=g.copy())
+        g = clip_to_range(self.model, g)
+        with np.errstate(all="ignore"):
+            x = self.model.state_of(g)
+        return self._copy_with(g.copy(), x)
+
+    def with_states(self, x: np.ndarray) -> Circuit:
+        """A copy with new device states ``x`` and their read conductances.
+
+        Raises:
+            NetworkError: a wrong shape, or a state that is not finite or lies
+                outside the model's state bounds.
+        """
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.n_devices,):
+            raise NetworkError(f"states have shape {x.shape}, expected ({self.n_devices},)")
+        try:
+            x = self.model.check_state(x).copy()
+        except DeviceModelError as exc:
+            raise NetworkError(str(exc)) from None
+        return self._copy_with(self.model.conductance(x), x)
+
+    def _copy_with(self, g: np.ndarray, x: np.ndarray) -> Circuit:
+        new = replace(self, g=g, state=x)
         for derived in ("nodes", "terminal_index"):  # same structure: keep what was derived
             if derived in self.__dict__:
                 new.__dict__[derived] = self.__dict__[derived]
@@ -210,6 +284,63 @@ class Circuit:
             out.append(slice(start, start + n))
             start += n
         return out
+
+
+RANGE_SLACK = 1e-9
+"""Conductances this far outside a model's range (relative to the range) are rounding [1]."""
+
+
+def _real(value: object) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "iuf"
+    except (TypeError, ValueError):
+        return False
+
+
+def clip_to_range(model: DeviceModel, g: np.ndarray) -> np.ndarray:
+    """``g`` [S] clipped onto the model's conductance range, if it is off by rounding only.
+
+    The ideal device (:class:`LinearConductance`) is exempt: any conductance > 0
+    is a valid ideal resistor, and its [g_min, g_max] is the range the programmer
+    keeps it in (finite differences of the loss step across it). For every
+    other model the range is where its state is defined.
+
+    Raises:
+        NetworkError: a conductance further outside the range than :data:`RANGE_SLACK`.
+    """
+    if isinstance(model, LinearConductance):
+        return np.asarray(g, dtype=float)
+    lo, hi = model.g_range()
+    slack = RANGE_SLACK * (hi - lo)
+    g = np.asarray(g, dtype=float)
+    bad = (g < lo - slack) | (g > hi + slack)
+    if np.any(bad):
+        k = int(np.argmax(bad))
+        raise NetworkError(f"conductance {k} is {float(g[k])!r} S, outside the {model.name} "
+                           f"device's range [{lo!r}, {hi!r}] S")
+    return np.clip(g, lo, hi) if np.any((g < lo) | (g > hi)) else g
+
+
+RENDERINGS = ("behavioural", "verilog-a")
+"""How ngspice settles the programmable devices (see :class:`Circuit`)."""
+
+
+def check_rendering(model: DeviceModel, rendering: str) -> None:
+    """Raise NetworkError for an unknown rendering, or ``verilog-a`` without a module."""
+    if rendering not in RENDERINGS:
+        raise NetworkError(f"unknown device rendering {rendering!r} "
+                           f"(known: {', '.join(RENDERINGS)})")
+    if rendering == "verilog-a" and not model.verilog_a:
+        raise NetworkError(f"device model '{model.name}' has no Verilog-A module "
+                           "(rendering = 'verilog-a' needs one)")
+
+
+def describe_devices(model: DeviceModel, rendering: str) -> tuple[str, ...]:
+    """Netlist comment lines naming a device model other than the ideal one."""
+    if isinstance(model, LinearConductance):
+        return ()
+    params = " ".join(f"{k}={v:g}" for k, v in model.parameters().items())
+    return (f"devices: {model.name} ({rendering}) {params}",)
 
 
 def check_conductances(g: np.ndarray) -> None:

@@ -2,9 +2,10 @@
 
 ``network.kind`` selects the model of the table (:data:`NETWORK_KINDS`: ``layered``
 by default, or ``crossbar``); ``network.devices.model`` selects the device model
-and with it the parameters ``[network.devices]`` accepts (:data:`DEVICE_MODELS`).
-A new device model is a :class:`DeviceParams` subclass with its own fields and a
-``model`` field defaulting to its name, added to :data:`DEVICE_MODELS`.
+and with it the parameters ``[network.devices]`` accepts (:data:`DEVICE_MODELS`,
+derived from the device-model registry in :mod:`.device_config`: a model
+registered in :data:`spicelearn.devices.registry.DEVICE_MODELS` is configurable
+with nothing else to write).
 
 Defaults the Python descriptions share (:class:`~.layered.DiodePair`,
 :class:`~.layered.LayeredNetwork`, :class:`~.crossbar.Crossbar`) are taken from
@@ -32,45 +33,8 @@ from ..config import (
     tags_of,
 )
 from .crossbar import TERMINATIONS, Crossbar
+from .device_config import DEVICE_MODELS, DeviceParams, DevicesConfig
 from .layered import DIODE_PARTS, NONLINEARITIES, DiodePair, LayeredNetwork
-
-
-class DeviceParams(ConfigModel):
-    """What every device model has: conductance bounds and the initial range."""
-
-    section = "network.devices"
-    g_min: Positive = LayeredNetwork.g_min
-    """Lower conductance bound [S]."""
-    g_max: Positive = LayeredNetwork.g_max
-    """Upper conductance bound [S]."""
-    init_low: Positive = 1e-4
-    """Lower end of the uniform range of initial conductances [S]."""
-    init_high: Positive = 1e-3
-    """Upper end of the uniform range of initial conductances [S]."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DeviceParams:
-        if not (self.g_min < self.g_max and
-                self.g_min <= self.init_low <= self.init_high <= self.g_max):
-            raise PydanticCustomError(
-                "spicelearn_bounds",
-                "needs g_min < g_max and g_min <= init_low <= init_high <= g_max, got "
-                "{values} S", {"values": ", ".join(f"{k} = {getattr(self, k):g}" for k in
-                                                  ("g_min", "g_max", "init_low", "init_high"))})
-        return self
-
-
-class IdealDevices(DeviceParams):
-    """Ideal programmable resistors: any conductance in [g_min, g_max], set exactly."""
-
-    model: Literal["ideal"] = "ideal"
-    """The programmable device model."""
-
-
-DEVICE_MODELS = tags_of(IdealDevices, key="model")
-"""Device models a config may name in ``network.devices.model`` (the first is the default)."""
-DevicesConfig = tagged_union(DEVICE_MODELS, "model", "device model")
-
 
 Nonlinearity = choice(NONLINEARITIES, "nonlinearity")
 DiodePart = choice(("custom", *DIODE_PARTS), "diode part")
@@ -207,6 +171,10 @@ class CrossbarConfig(ConfigModel):
 NETWORK_KINDS = tags_of(LayeredConfig, CrossbarConfig, key="kind")
 """Network kinds a config may name in ``network.kind`` (the first is the default)."""
 NetworkConfig = tagged_union(NETWORK_KINDS, "kind", "network kind")
+
+
+__all__ = ["DEVICE_MODELS", "NETWORK_KINDS", "CrossbarConfig", "DeviceParams", "DevicesConfig",
+           "DiodeConfig", "LayeredConfig", "NetworkConfig", "check_network"]
 
 
 def check_network(table: Any) -> LayeredConfig | CrossbarConfig:

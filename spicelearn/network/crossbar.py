@@ -18,8 +18,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..devices.linear import LinearConductance
+from ..devices.model import DeviceModel
 from ..errors import NetworkError
-from .circuit import GROUND, Circuit, Device, Element, InputDrive, check_conductances
+from .circuit import (
+    GROUND,
+    Circuit,
+    Device,
+    Element,
+    InputDrive,
+    check_conductances,
+    check_rendering,
+    clip_to_range,
+    describe_devices,
+)
 
 TERMINATIONS = ("resistor", "virtual_ground")
 
@@ -33,7 +45,10 @@ class Crossbar:
         r_wire: resistance of one line segment [Ω]; 0 means ideal wires.
         termination: ``"resistor"`` or ``"virtual_ground"``.
         r_term: termination resistance [Ω] (for ``"resistor"``).
-        g_min, g_max: device conductance bounds [S].
+        g_min, g_max: device conductance bounds [S] of the ideal device (used
+            when ``device`` is None).
+        device: the programmable device model; None means the ideal device.
+        rendering: ``"behavioural"`` or ``"verilog-a"`` (see :class:`~.circuit.Circuit`).
     """
 
     conductances: np.ndarray
@@ -43,6 +58,8 @@ class Crossbar:
     g_min: float = 1e-6
     g_max: float = 1e-2
     name: str = "crossbar"
+    device: DeviceModel | None = None
+    rendering: str = "behavioural"
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -58,6 +75,10 @@ def build_crossbar(xb: Crossbar) -> Circuit:
             f"non-empty (rows, cols) array, got shape {g.shape}"
         )
     check_conductances(g)
+    model = xb.device if xb.device is not None else LinearConductance(xb.g_min, xb.g_max)
+    check_rendering(model, xb.rendering)
+    g = clip_to_range(model, g)
+    g_min, g_max = (xb.g_min, xb.g_max) if xb.device is None else model.g_range()
     if xb.r_wire < 0:
         raise NetworkError("wire resistance must be >= 0")
     if xb.termination not in TERMINATIONS:
@@ -116,7 +137,8 @@ def build_crossbar(xb: Crossbar) -> Circuit:
         f"wire resistance {xb.r_wire:g} Ohm per segment" if wired else "ideal wires",
         f"columns terminated by {xb.termination.replace('_', ' ')}"
         + (f" {xb.r_term:g} Ohm" if xb.termination == "resistor" else ""),
-        f"conductance bounds [{xb.g_min:g}, {xb.g_max:g}] S",
+        f"conductance bounds [{g_min:g}, {g_max:g}] S",
+        *describe_devices(model, xb.rendering),
     )
     return Circuit(
         title=f"spicelearn {xb.name} {rows}x{cols}",
@@ -125,8 +147,8 @@ def build_crossbar(xb: Crossbar) -> Circuit:
         models={},
         devices=tuple(devices),
         g=g.ravel().copy(),
-        g_min=xb.g_min,
-        g_max=xb.g_max,
+        g_min=g_min,
+        g_max=g_max,
         inputs=tuple(inputs),
         n_features=rows,
         outputs=tuple(outputs),
@@ -134,4 +156,6 @@ def build_crossbar(xb: Crossbar) -> Circuit:
         nudges=tuple(nudges),
         layer_sizes=(rows * cols,),
         layer_shapes=((rows, cols),),
+        device_model=model,
+        device_rendering=xb.rendering,
     )

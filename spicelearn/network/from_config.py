@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, NetworkError
+from ..devices.linear import LinearConductance
+from ..errors import ConfigError, DeviceModelError, NetworkError
 from .circuit import Circuit
 from .config import DEVICE_MODELS, NETWORK_KINDS, CrossbarConfig, LayeredConfig, check_network
 from .crossbar import Crossbar, build_crossbar
@@ -38,22 +39,27 @@ def network_from_config(table: dict[str, Any] | LayeredConfig | CrossbarConfig,
     dev = net.devices
     rng = np.random.default_rng(seed)
     try:
+        model = dev.device()
+        g_min, g_max = model.g_range()
+        device = None if isinstance(model, LinearConductance) else model
         if isinstance(net, CrossbarConfig):
-            g = init_conductances([(net.rows, net.cols)], dev.g_min, dev.g_max,
+            g = init_conductances([(net.rows, net.cols)], g_min, g_max,
                                   dev.init_low, dev.init_high, rng)[0]
             return Crossbar(conductances=g, r_wire=net.r_wire, termination=net.termination,
-                            r_term=net.r_term, g_min=dev.g_min, g_max=dev.g_max, name=net.name)
+                            r_term=net.r_term, g_min=g_min, g_max=g_max, name=net.name,
+                            device=device, rendering=dev.rendering_name)
         shapes = layer_shapes(net.inputs, tuple(net.hidden), net.outputs, net.differential,
                               len(net.bias))
         return LayeredNetwork(
             n_inputs=net.inputs, hidden=tuple(net.hidden), n_outputs=net.outputs,
-            conductances=init_conductances(shapes, dev.g_min, dev.g_max, dev.init_low,
+            conductances=init_conductances(shapes, g_min, g_max, dev.init_low,
                                            dev.init_high, rng),
             differential=net.differential, bias=tuple(net.bias), diode=net.diode.pair(),
             amplifier_gain=net.amplifier_gain, load_resistance=net.load_resistance,
-            g_min=dev.g_min, g_max=dev.g_max, name=net.name,
+            g_min=g_min, g_max=g_max, name=net.name, device=device,
+            rendering=dev.rendering_name,
         )
-    except NetworkError as exc:
+    except (NetworkError, DeviceModelError) as exc:
         raise ConfigError(f"network: {exc}") from None
 
 

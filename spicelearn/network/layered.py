@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..devices.linear import LinearConductance
+from ..devices.model import DeviceModel
 from ..errors import NetworkError
 from .circuit import (
     GROUND,
@@ -33,6 +35,9 @@ from .circuit import (
     IdealDiodeModel,
     InputDrive,
     check_conductances,
+    check_rendering,
+    clip_to_range,
+    describe_devices,
 )
 
 NONLINEARITIES = ("spice", "ideal", "none")
@@ -111,8 +116,14 @@ class LayeredNetwork:
         amplifier_gain: gain A of the bidirectional amplifiers after each hidden
             layer; 0 means no amplifiers.
         load_resistance: load from each output node to ground [Ω]; 0 means none.
-        g_min, g_max: device conductance bounds [S].
-        conductances: one (rows, cols) array per layer [S].
+        g_min, g_max: device conductance bounds [S] of the ideal device (used
+            when ``device`` is None).
+        conductances: one (rows, cols) array per layer [S]: the read conductances
+            (within the device model's range; the states are the model's
+            ``state_of`` of them).
+        device: the programmable device model; None means the ideal device
+            ``LinearConductance(g_min, g_max)``.
+        rendering: ``"behavioural"`` or ``"verilog-a"`` (see :class:`~.circuit.Circuit`).
     """
 
     n_inputs: int
@@ -127,6 +138,13 @@ class LayeredNetwork:
     g_min: float = 1e-5
     g_max: float = 1e-2
     name: str = "layered"
+    device: DeviceModel | None = None
+    rendering: str = "behavioural"
+
+    def device_model(self) -> DeviceModel:
+        """The device model: ``device``, or the ideal device of [g_min, g_max]."""
+        return self.device if self.device is not None else LinearConductance(self.g_min,
+                                                                              self.g_max)
 
     @property
     def layer_shapes(self) -> list[tuple[int, int]]:
@@ -177,6 +195,7 @@ def validate_layered(net: LayeredNetwork) -> None:
         raise NetworkError("load resistance must be >= 0 (0 = no load)")
     if not (0 < net.g_min < net.g_max):
         raise NetworkError(f"need 0 < g_min < g_max, got [{net.g_min}, {net.g_max}]")
+    check_rendering(net.device_model(), net.rendering)
     shapes = net.layer_shapes
     if len(net.conductances) != len(shapes):
         raise NetworkError(f"{len(net.conductances)} conductance arrays for {len(shapes)} layers")
@@ -185,6 +204,7 @@ def validate_layered(net: LayeredNetwork) -> None:
             raise NetworkError(f"layer {layer} conductances have shape {np.shape(g)}, expected {s}")
         try:
             check_conductances(g)
+            clip_to_range(net.device_model(), np.ravel(g))
         except NetworkError as exc:
             raise NetworkError(f"layer {layer}: {exc}") from None
 
@@ -273,7 +293,10 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         nudges.append(f"Inudge_{node}")
 
     sizes = "-".join(str(s) for s in (net.n_inputs, *net.hidden, net.n_outputs))
-    g = np.concatenate([np.asarray(c, dtype=float).ravel() for c in net.conductances])
+    model = net.device_model()
+    g = clip_to_range(model, np.concatenate([np.asarray(c, dtype=float).ravel()
+                                             for c in net.conductances]))
+    g_min, g_max = (net.g_min, net.g_max) if net.device is None else model.g_range()
     desc = (
         f"layered EqProp network {sizes} ({'differential' if net.differential else 'single'}"
         f" outputs), {len(devices)} devices",
@@ -282,7 +305,8 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         f"hidden nonlinearity: {describe_diode(net.diode)}",
         "amplifiers: " + (f"gain {net.amplifier_gain:g} (VCVS forward, CCCS 1/A backward)"
                           if net.amplifier_gain else "none"),
-        f"conductance bounds [{net.g_min:g}, {net.g_max:g}] S",
+        f"conductance bounds [{g_min:g}, {g_max:g}] S",
+        *describe_devices(model, net.rendering),
     )
     return Circuit(
         title=f"spicelearn {net.name} {sizes}",
@@ -291,8 +315,8 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         models=models,
         devices=tuple(devices),
         g=g,
-        g_min=net.g_min,
-        g_max=net.g_max,
+        g_min=g_min,
+        g_max=g_max,
         inputs=tuple(inputs),
         n_features=net.n_inputs,
         outputs=tuple(out_nodes),
@@ -303,6 +327,8 @@ def build_layered(net: LayeredNetwork) -> Circuit:
         layer_amplification=tuple(
             float(net.amplifier_gain) ** (n_layers - layer) if net.amplifier_gain > 0 else 1.0
             for layer in range(1, n_layers + 1)),
+        device_model=model,
+        device_rendering=net.rendering,
     )
 
 
