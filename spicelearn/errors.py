@@ -95,6 +95,11 @@ class RunDirError(SpicelearnError):
     """An output directory holds another run (use --resume or --force)."""
 
 
+class SweepError(SpicelearnError):
+    """A sweep cannot go on: its Dask scheduler does not answer or was lost, or a
+    benchmark's cell failed."""
+
+
 def printable(text: str) -> str:
     """``text`` with every non-printable character escaped as Python would (``\\x1b``, ``\\n``).
 

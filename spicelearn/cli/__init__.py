@@ -135,6 +135,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 try:
-    from . import engine_cmds, netlist_cmds, train_cmds  # noqa: E402,F401  (register commands)
+    from . import (  # noqa: E402,F401  (register commands)
+        engine_cmds,
+        netlist_cmds,
+        sweep_cmds,
+        train_cmds,
+    )
 except KeyboardInterrupt:
     _exit_interrupted()
