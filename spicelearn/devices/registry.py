@@ -6,6 +6,7 @@ allowed values and its error messages are derived from it.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from ..errors import DeviceModelError
@@ -45,7 +46,7 @@ def register(cls: type[DeviceModel]) -> type[DeviceModel]:
     return cls
 
 
-def make_device_model(name: str, **params: Any) -> DeviceModel:
+def make_device_model(name: str, /, **params: Any) -> DeviceModel:
     """The model ``name`` with ``params`` overriding its defaults.
 
     Raises:
@@ -55,7 +56,7 @@ def make_device_model(name: str, **params: Any) -> DeviceModel:
     if cls is None:
         raise DeviceModelError(f"unknown device model {name!r} (known: "
                                f"{', '.join(sorted(DEVICE_MODELS))})")
-    known = cls.__dataclass_fields__
+    known = [f.name for f in fields(cls)]
     for key in params:
         if key not in known:
             raise DeviceModelError(f"device model '{name}' has no parameter {key!r} "
