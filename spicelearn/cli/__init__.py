@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
 
 try:
     from . import (  # noqa: E402,F401  (register commands)
+        device_cmds,
         engine_cmds,
         netlist_cmds,
         sweep_cmds,

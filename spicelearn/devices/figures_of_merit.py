@@ -1,0 +1,165 @@
+"""Figures of merit of a device characterization: I–V lobe areas, the response table
+q±(g), asymmetry and nonlinearity of the pulse response.
+
+Conventions as in :mod:`spicelearn.devices.characterize`: "up" (potentiation,
+Δg₊) raises the read conductance g, "down" (depression, Δg₋) lowers it, and both
+changes are counted positive when the pulse works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NU_BOUND = 60.0
+"""Fitted nonlinearity exponents are searched in [−NU_BOUND, NU_BOUND]."""
+
+
+def lobe_areas(voltage: np.ndarray, current: np.ndarray) -> tuple[float, float]:
+    """(positive, negative) lobe areas |∫ I dV| [W] of one sine period.
+
+    Each lobe is traced while V keeps one sign (from 0 V out and back), so it is a
+    closed curve through the origin; trapezoidal rule over the samples.
+    """
+    v = np.asarray(voltage, dtype=float)
+    i = np.asarray(current, dtype=float)
+    dv = np.diff(v)
+    mean_i = 0.5 * (i[1:] + i[:-1])
+    mid_v = 0.5 * (v[1:] + v[:-1])
+    return (float(abs(np.sum((mean_i * dv)[mid_v > 0]))),
+            float(abs(np.sum((mean_i * dv)[mid_v < 0]))))
+
+
+def response_table(g_up: np.ndarray, g_down: np.ndarray, bins: int) -> np.ndarray:
+    """(bins, 3) rows ``g, dg_plus, dg_minus`` [S]: the change of g per pulse at g.
+
+    ``g_up`` (N + 1,) are the conductances before and after each potentiation
+    pulse, ``g_down`` (N + 1,) those of the depression train. Each step is
+    attributed to the midpoint of its two conductances; the steps of one
+    polarity, sorted by midpoint, are interpolated linearly at the centres of
+    ``bins`` equal bins spanning every conductance read. NaN where the pulses of a
+    polarity never came.
+    """
+    g_up, g_down = np.asarray(g_up, dtype=float), np.asarray(g_down, dtype=float)
+    g_all = np.concatenate([g_up, g_down])
+    edges = np.linspace(g_all.min(), g_all.max(), bins + 1)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+
+    def steps(g: np.ndarray, sign: float) -> np.ndarray:
+        mid = 0.5 * (g[1:] + g[:-1])
+        delta = sign * np.diff(g)
+        order = np.argsort(mid, kind="stable")
+        mid, delta = mid[order], delta[order]
+        inside = (centres >= mid[0]) & (centres <= mid[-1])
+        return np.where(inside, np.interp(centres, mid, delta), np.nan)
+
+    return np.column_stack([centres, steps(g_up, 1.0), steps(g_down, -1.0)])
+
+
+def fit_exponent(g: np.ndarray) -> float:
+    """The nonlinearity ν of a pulse train's conductances ``g`` (N + 1,) [1].
+
+    The normalized curve ``y_k = (g_k − g_0)/(g_N − g_0)`` at ``p = k/N`` is fitted
+    by least squares with ``y = (1 − e^(−νp))/(1 − e^(−ν))``: ν = 0 is a linear
+    response, ν > 0 one that saturates (large steps first), ν < 0 one that
+    accelerates. Searched in [−NU_BOUND, NU_BOUND]; NaN when g did not move.
+    """
+    from scipy.optimize import minimize_scalar
+
+    g = np.asarray(g, dtype=float)
+    total = g[-1] - g[0]
+    if len(g) < 3 or total == 0 or not np.isfinite(total):
+        return float("nan")
+    y = (g - g[0]) / total
+    p = np.linspace(0.0, 1.0, len(g))
+
+    def misfit(nu: float) -> float:
+        model = p if abs(nu) < 1e-9 else np.expm1(-nu * p) / np.expm1(-nu)
+        return float(np.sum((model - y) ** 2))
+
+    res = minimize_scalar(misfit, bounds=(-NU_BOUND, NU_BOUND), method="bounded",
+                          options={"xatol": 1e-6})
+    return float(res.x)
+
+
+def step_ratio(g: np.ndarray, sign: float) -> float:
+    """Largest over smallest change of g per pulse along a train [1].
+
+    ``sign`` is +1 for potentiation, −1 for depression. Steps are floored at
+    1e-6 of the train's total change (a step at a bound is then counted as
+    1e-6 of it, not as zero).
+    """
+    delta = sign * np.diff(np.asarray(g, dtype=float))
+    floor = 1e-6 * abs(float(np.sum(delta)))
+    if floor == 0:
+        return float("nan")
+    return float(np.max(delta) / max(float(np.min(delta)), floor))
+
+
+@dataclass(frozen=True)
+class ResponseMetrics:
+    """The summary numbers of a characterization.
+
+    Conductances [S]: ``g_low``/``g_high`` the lowest and highest read during the
+    pulse trains; ``mean_dg_plus``/``mean_dg_minus`` the mean change per pulse
+    over the table rows where both are defined (conductances both trains
+    visited); ``symmetric_point`` the g where dg_plus = dg_minus (None if they
+    never cross). Ratios [1]: ``asymmetry = mean_dg_plus/mean_dg_minus``;
+    ``nu_plus``/``nu_minus`` (:func:`fit_exponent`); ``step_ratio_plus`` /
+    ``step_ratio_minus`` (:func:`step_ratio`). ``areas`` [W]: the total lobe
+    area at f₁ and at f₂.
+    """
+
+    g_low: float
+    g_high: float
+    mean_dg_plus: float
+    mean_dg_minus: float
+    asymmetry: float
+    symmetric_point: float | None
+    nu_plus: float
+    nu_minus: float
+    step_ratio_plus: float
+    step_ratio_minus: float
+    areas: tuple[float, float]
+
+    @property
+    def r_on(self) -> float:
+        """Lowest read resistance reached, 1/g_high [Ω]."""
+        return 1.0 / self.g_high
+
+    @property
+    def r_off(self) -> float:
+        """Highest read resistance reached, 1/g_low [Ω]."""
+        return 1.0 / self.g_low
+
+    @property
+    def range_ratio(self) -> float:
+        """R_off/R_on reached [1]."""
+        return self.g_high / self.g_low
+
+
+def symmetric_point(table: np.ndarray) -> float | None:
+    """The g [S] where dg_plus − dg_minus first changes sign in ``table``, or None."""
+    both = table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
+    d = both[:, 1] - both[:, 2]
+    for k in range(len(d) - 1):
+        if d[k] == 0:
+            return float(both[k, 0])
+        if d[k] * d[k + 1] < 0:
+            g0, g1 = both[k, 0], both[k + 1, 0]
+            return float(g0 + (g1 - g0) * d[k] / (d[k] - d[k + 1]))
+    return None
+
+
+def response_metrics(g_up: np.ndarray, g_down: np.ndarray, table: np.ndarray,
+                     areas: tuple[float, float]) -> ResponseMetrics:
+    """The figures of merit of the pulse trains and their response table."""
+    g_all = np.concatenate([g_up, g_down])
+    both = table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
+    plus = float(np.mean(both[:, 1])) if len(both) else float("nan")
+    minus = float(np.mean(both[:, 2])) if len(both) else float("nan")
+    asym = plus / minus if len(both) and minus != 0 else float("nan")
+    return ResponseMetrics(float(g_all.min()), float(g_all.max()), plus, minus, asym,
+                           symmetric_point(table), fit_exponent(g_up), fit_exponent(g_down),
+                           step_ratio(g_up, 1.0), step_ratio(g_down, -1.0), areas)
