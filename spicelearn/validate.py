@@ -104,7 +104,7 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
         if circuit.outputs:
             t0 = time.perf_counter()
             phases = settle_phases(reference, circuit, x, y, cost, nudging)
-            estimate = eqprop_gradient(phases)
+            estimate = eqprop_gradient(phases, circuit.model)
             t_ref_phases = time.perf_counter() - t0
             t0 = time.perf_counter()
             dl = cost.grad(free_num.outputs, y, circuit.differential)

@@ -130,7 +130,9 @@ class Session:
 
     Attributes:
         loaded: the structure key of the loaded circuit (None if none).
-        g: (n_devices,) conductances currently in the loaded circuit [S].
+        g: (n_devices,) device values currently in the loaded circuit: what the
+            engine sets with ``alter`` (R = 1/g [Ω], m = g [S] or the state x0;
+            :func:`spicelearn.netlist.devices.device_values`).
         tables: last table (y values) written per source, to skip rewrites.
         table_dir: folder of the sweep form's table files (this process only).
     """

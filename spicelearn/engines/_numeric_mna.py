@@ -21,8 +21,11 @@ Element stamps (SPICE sign conventions, network/circuit.py):
   ``−I`` leaves n (constant terms, so they go to ``b`` with the other sign);
 * CCCS F of gain k sensing the branch current i_c of element ``control``:
   ``+k·i_c`` at row p, ``−k·i_c`` at row n;
-* diode between anode a and cathode c carrying ``I_d(V_a − V_c)``: ``+I_d`` at a,
-  ``−I_d`` at c (the nonlinear part s_d·I_d above, see :mod:`._numeric_diodes`).
+* nonlinear two-terminal element between a and c carrying ``I_d(V_a − V_c)``:
+  ``+I_d`` at a, ``−I_d`` at c (the nonlinear part s_d·I_d above): diodes
+  (:mod:`._numeric_diodes`) and programmable devices of a non-ohmic model
+  (``I = g·h(V)``), in families (:mod:`._numeric_families`). Devices of an ohmic
+  model are conductances ``g`` in ``A``.
 
 The right-hand side is affine in the sample: ``b = b0 + Px·x + Pn·nudges`` with
 x (n_features,) input voltages and nudges (n_outputs,) currents injected into
@@ -36,8 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..devices.model import DeviceModel
 from ..errors import NetworkError
 from ..network.circuit import GROUND, Circuit, DiodeModel, IdealDiodeModel
+from ._numeric_families import Family, IdealDiodes, NonlinearDevices, SpiceDiodes
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,15 @@ class MNA:
         Pn: (n, n_outputs) right-hand side per nudge current.
         dev_a, dev_b: (n_devices,) unknown index of each device's terminals (−1 = ground).
         out: (n_outputs,) unknown index of each output node.
-        d_a, d_c: (n_diodes,) unknown index of anode and cathode (−1 = ground).
-        d_kind: (n_diodes,) 0 = SPICE junction diode, 1 = ideal behavioural diode.
-        d_p1, d_p2: (n_diodes,) IS [A] and N [1] (SPICE) or g_on [S] and v_s [V] (ideal).
+        d_a, d_c: (n_diodes,) unknown index of the first and second terminal of each
+            nonlinear element (diodes, then nonlinear devices; −1 = ground).
+        families: the nonlinear elements by family (each knows its positions).
+        dev_nl: (n_devices,) position of each device in the nonlinear list, −1 for a
+            device stamped into ``A`` (an ohmic model).
+        sources: (k, p, n) for every independent V source: its branch unknown and
+            the unknown index of its terminals (−1 = ground).
+        sensed: branch unknowns whose current a CCCS senses.
+        device_model: the devices' model (for ``h(V)`` in the adjoint gradient).
     """
 
     n_nodes: int
@@ -71,12 +82,15 @@ class MNA:
     out: np.ndarray
     d_a: np.ndarray
     d_c: np.ndarray
-    d_kind: np.ndarray
-    d_p1: np.ndarray
-    d_p2: np.ndarray
+    families: tuple[Family, ...]
+    dev_nl: np.ndarray
+    sources: tuple[tuple[int, int, int], ...]
+    sensed: frozenset[int]
+    device_model: DeviceModel
 
     @property
     def n_diodes(self) -> int:
+        """Nonlinear elements (diodes and nonlinear devices)."""
         return len(self.d_a)
 
     def rhs(self, x: np.ndarray, nudges: np.ndarray | None) -> np.ndarray:
@@ -121,7 +135,12 @@ def build_mna(circuit: Circuit) -> MNA:
     Pn = np.zeros((n, len(circuit.nudges)))
     drives = {d.source: d for d in circuit.inputs}
     nudge_index = {name: k for k, name in enumerate(circuit.nudges)}
-    d_a, d_c, d_kind, d_p1, d_p2 = [], [], [], [], []
+    d_a: list[int] = []
+    d_c: list[int] = []
+    spice: list[tuple[int, float, float]] = []
+    ideal: list[tuple[int, float, float]] = []
+    sources: list[tuple[int, int, int]] = []
+    sensed: set[int] = set()
 
     for el in circuit.elements:
         idx = [index[nd] for nd in el.nodes]
@@ -136,6 +155,8 @@ def build_mna(circuit: Circuit) -> MNA:
             add(m, k, -1.0)
             add(k, p, 1.0)
             add(k, m, -1.0)
+            if el.kind == "V":
+                sources.append((k, p, m))
             if el.kind == "E":
                 add(k, idx[2], -el.value)
                 add(k, idx[3], el.value)
@@ -164,20 +185,18 @@ def build_mna(circuit: Circuit) -> MNA:
                     f"CCCS {el.name} senses '{el.control}', which is not a V or E element"
                 )
             c = branch[el.control]
+            sensed.add(c)
             add(idx[0], c, el.value)
             add(idx[1], c, -el.value)
         elif el.kind in ("D", "B"):
             m = circuit.models.get(el.model or "")
+            pos = len(d_a)
             d_a.append(idx[0])
             d_c.append(idx[1])
             if el.kind == "D" and isinstance(m, DiodeModel):
-                d_kind.append(0)
-                d_p1.append(m.IS)
-                d_p2.append(m.N)
+                spice.append((pos, m.IS, m.N))
             elif el.kind == "B" and isinstance(m, IdealDiodeModel):
-                d_kind.append(1)
-                d_p1.append(m.g_on)
-                d_p2.append(m.v_smooth)
+                ideal.append((pos, m.g_on, m.v_smooth))
             else:
                 raise NetworkError(f"element {el.name} names an unknown model '{el.model}'")
         else:
@@ -186,8 +205,24 @@ def build_mna(circuit: Circuit) -> MNA:
     dev_a = np.array([index[d.a] for d in circuit.devices], dtype=int)
     dev_b = np.array([index[d.b] for d in circuit.devices], dtype=int)
     g = np.asarray(circuit.g, dtype=float)
-    for a, b, gk in zip(dev_a, dev_b, g, strict=True):
-        conductance(int(a), int(b), float(gk))
+    model = circuit.model
+    dev_nl = -np.ones(len(dev_a), dtype=int)
+    families: list[Family] = []
+    if spice:
+        pos, IS, N = (np.array(c) for c in zip(*spice, strict=True))
+        families.append(SpiceDiodes(pos.astype(int), IS, N))
+    if ideal:
+        pos, g_on, v_s = (np.array(c) for c in zip(*ideal, strict=True))
+        families.append(IdealDiodes(pos.astype(int), g_on, v_s))
+    if model.ohmic:
+        for a, b, gk in zip(dev_a, dev_b, g, strict=True):
+            conductance(int(a), int(b), float(gk))
+    elif len(dev_a):
+        dev_nl = len(d_a) + np.arange(len(dev_a))
+        d_a += dev_a.tolist()
+        d_c += dev_b.tolist()
+        families.append(NonlinearDevices(dev_nl.copy(), model, g.copy(),
+                                         np.arange(len(dev_a))))
     A = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
     A.sum_duplicates()
     return MNA(
@@ -195,6 +230,6 @@ def build_mna(circuit: Circuit) -> MNA:
         dev_a=dev_a, dev_b=dev_b,
         out=np.array([index[o] for o in circuit.outputs], dtype=int),
         d_a=np.array(d_a, dtype=int), d_c=np.array(d_c, dtype=int),
-        d_kind=np.array(d_kind, dtype=int),
-        d_p1=np.array(d_p1, dtype=float), d_p2=np.array(d_p2, dtype=float),
+        families=tuple(families), dev_nl=dev_nl, sources=tuple(sources),
+        sensed=frozenset(sensed), device_model=model,
     )

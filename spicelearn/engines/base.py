@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, NetworkError, UsageError
-from ..network.circuit import Circuit, check_conductances
+from ..network.circuit import Circuit, check_conductances, clip_to_range
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def check_circuit(circuit: object) -> Circuit:
 
     Raises:
         UsageError: not a Circuit.
-        NetworkError: conductances of the wrong shape, non-finite or not > 0 [S].
+        NetworkError: conductances of the wrong shape, non-finite or not > 0 [S], or
+            outside the device model's range (:func:`~spicelearn.network.circuit.clip_to_range`).
     """
     if not isinstance(circuit, Circuit):
         raise UsageError(f"circuit must be a spicelearn Circuit, got {type(circuit).__name__}")
@@ -92,6 +93,7 @@ def check_circuit(circuit: object) -> Circuit:
         raise NetworkError(f"circuit conductances have shape {g.shape} and type {g.dtype}, "
                            f"expected ({circuit.n_devices},) real numbers")
     check_conductances(g)
+    clip_to_range(circuit.model, g)
     return circuit
 
 

@@ -11,9 +11,11 @@ previous one; ``table2d`` re-reads its file at the start of every analysis, so
 the netlist is never rebuilt. Input sources get ``y = sign · x[:, feature]``; a
 nudging table gets ``y = −I`` because a ``%i`` output draws its value out of the
 node while the engine's nudge ``I`` is injected into it. Changed conductances
-are written with ``alter <device> = R`` (only the devices whose g changed since
-the last call). Node voltages are read from the dc plot in ``circuit.nodes``
-order, then the plot is destroyed.
+are written with ``alter`` (``alter rw1_0_3 = R`` for a resistor, ``m = g`` for
+a B-source device, ``x0 = state`` for an OSDI instance; only the devices whose
+value changed since the last call; :mod:`spicelearn.netlist.devices`). Node
+voltages are read from the dc plot in ``circuit.nodes`` order, then the plot is
+destroyed.
 
 Why ``table2d`` and not XSPICE ``pwl``: ``pwl`` limits how far its input may
 move in one Newton iteration (30 % of a table segment, never past a
@@ -53,6 +55,7 @@ import numpy as np
 
 from ..errors import ConvergenceError, SimulationError, UsageError
 from ..fileio import write_atomic
+from ..netlist.devices import alter_command, device_form, device_values, osdi_file
 from ..netlist.render import (
     DEFAULT_OPTIONS,
     format_table,
@@ -76,9 +79,52 @@ BLOCK = 1000
 
 
 def structure_key(circuit: Circuit, options: dict[str, str]) -> tuple:
-    """Everything that defines the loaded netlist except the conductances."""
+    """Everything that defines the loaded netlist except the devices' values."""
     return (circuit.title, circuit.elements, tuple(sorted(circuit.models.items())),
-            circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())))
+            circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())),
+            circuit.device_model, circuit.device_rendering)
+
+
+OSDI_ADVICE = ("install ngspice >= 43 built with OSDI: on Debian 12 enable bookworm-backports "
+               "and run apt-get install -t bookworm-backports ngspice libngspice0-dev "
+               "(scripts/setup.sh does it)")
+"""What to install when libngspice cannot load Verilog-A (OSDI) models."""
+
+_OSDI_LOADED: set[str] = set()
+
+
+def prepare_devices(circuit: Circuit) -> None:
+    """Make sure ngspice can settle ``circuit``'s devices, before anything runs.
+
+    For ``rendering = "verilog-a"`` the module is compiled (cached) and this
+    process's libngspice must have OSDI; the compiled file is loaded into it
+    once (``osdi <file>``, after removing any loaded circuit).
+
+    Raises:
+        SimulationError: libngspice has no OSDI (saying what to install).
+        DeviceModelError: the Verilog-A compiler is missing or the module does
+            not compile (the compiler's message).
+    """
+    if device_form(circuit) != "osdi":
+        return
+    from ._ngspice_session import features
+
+    f = features()
+    if not f.osdi:
+        version = f"ngspice {f.version}" if f.version else "this ngspice"
+        raise SimulationError(f"rendering = 'verilog-a' needs Verilog-A (OSDI) support, which "
+                              f"{version} lacks: {OSDI_ADVICE}")
+    path = str(osdi_file(circuit))
+    if path not in _OSDI_LOADED:
+        s = session()
+        # never with a circuit loaded: ngspice 46 then crashes when it removes that
+        # circuit (its device tables grew under it; measured: a segfault in remcirc)
+        s.reset()
+        lines = s.command_output(f"osdi {path}")
+        if error_lines(lines):
+            raise SimulationError(f"ngspice could not load {path}: "
+                                  + "; ".join(error_lines(lines)[:2]))
+        _OSDI_LOADED.add(path)
 
 
 def check_options(options: object) -> dict[str, str]:
@@ -208,6 +254,7 @@ class NgspiceEngine(Engine):
     def _ensure_loaded(self, s: Session, circuit: Circuit) -> None:
         key = structure_key(circuit, self.options)
         if s.loaded != key:
+            prepare_devices(circuit)
             text = render_netlist(circuit, mode="sweep", options=self.options,
                                   table_dir=s.table_dir)
             mark = s.mark()
@@ -216,12 +263,15 @@ class NgspiceEngine(Engine):
             except SimulationError as exc:
                 kept = self._keep(text, s.lines_since(mark))
                 raise SimulationError(str(exc), *kept) from None
-        # after a load s.g is NaN, so every device is altered once to its exact 1/g
-        # (the netlist holds R to 12 digits); afterwards only the changed ones
-        changed = np.flatnonzero(circuit.g != s.g)
+        # after a load s.g is NaN, so every device is altered once to its exact value
+        # (R = 1/g, m = g or x0 = state; the netlist holds 12 digits); afterwards only
+        # the changed ones
+        form = device_form(circuit)
+        values = device_values(circuit, form)
+        changed = np.flatnonzero(values != s.g)
         for i in changed:
-            s.command(f"alter {circuit.devices[i].name.lower()} = {float(1.0 / circuit.g[i])!r}")
-        s.g = np.array(circuit.g, dtype=float)
+            s.command(alter_command(form, circuit.devices[i].name, values[i]))
+        s.g = np.array(values, dtype=float)
 
     # -- one sweep ----------------------------------------------------------
     def _set_tables(self, s: Session, circuit: Circuit, x: np.ndarray,

@@ -2,9 +2,9 @@
 
 It solves the same element equations ngspice does (``_numeric_mna`` for the
 stamps, ``_numeric_diodes`` for the junction and ideal diodes with ngspice's
-constants and gmin, ``_numeric_solve`` for the strategies and the damping), so
-the two engines can be held to each other to about 1e-12 V (``op``) or 1e-7 V
-(the ngspice DC sweep).
+constants and gmin, ``_numeric_families`` for the nonlinear elements including
+the devices of a non-ohmic model, ``_numeric_solve`` for the strategies and the
+damping), so the two engines can be held to each other to about 1e-12 V.
 
 Everything that depends only on the circuit and its conductances (the MNA
 matrix, its LU factors, the Schur complement onto the diode nodes) is computed
@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..network.circuit import Circuit
 from ._numeric_mna import MNA, build_mna
-from ._numeric_solve import System, make_system
+from ._numeric_solve import CHUNK, CHUNK_FLOATS, System, make_system
 from .base import (
     Engine,
     Settled,
@@ -84,7 +84,7 @@ class NumericEngine(Engine):
         warm = check_warm(warm, circuit, x.shape[0])
         system = self.system(circuit)
         x0 = None if warm is None else np.asarray(warm.v, dtype=float)
-        sol = system.solve(system.mna.rhs(x, n), x0, self.vtol)
+        sol = system.solve(system.mna.rhs(x, n), x0, self.vtol, branches=False)
         return settled_from(circuit, system.mna, sol[:, : system.mna.n_nodes])
 
     def adjoint_gradient(self, circuit: Circuit, settled: Settled,
@@ -110,11 +110,15 @@ def adjoint_gradient(circuit: Circuit, settled: Settled, dl_dout: np.ndarray) ->
 
         dL/dg = ∂L/∂xᵀ·dx/dg = −λᵀ·∂F/∂g,    Jᵀ·λ = ∂L/∂x.
 
-    A device of conductance g between nodes a and b adds ``g·(V_a − V_b)`` to row a
-    and ``−g·(V_a − V_b)`` to row b (currents leaving the node), so
-    ``∂F/∂g = (e_a − e_b)·(V_a − V_b)`` and
+    A device of read conductance g between nodes a and b carries ``I = g·h(V_a − V_b)``
+    (``h(V) = V`` for an ohmic model; the circuit's device model): it adds ``I`` to
+    row a and ``−I`` to row b (currents leaving the node), so
+    ``∂F/∂g = (e_a − e_b)·h(V_a − V_b)`` and
 
-        dL/dg = −(λ_a − λ_b)·(V_a − V_b)      (λ of ground = 0).
+        dL/dg = −(λ_a − λ_b)·h(V_a − V_b)      (λ of ground = 0).
+
+    (A node held by a grounded voltage source has λ = 0: its voltage does not
+    depend on g.)
 
     Args:
         circuit: the circuit (with the conductances ``settled`` was solved at).
@@ -159,27 +163,33 @@ def _adjoint(system: System, settled: Settled, dl_dout: np.ndarray) -> np.ndarra
     else:
         lam = _adjoint_sparse(system, gd, r)
     lg = np.concatenate([lam[:, : m.n_nodes], np.zeros((B, 1))], axis=1)
-    return -(lg[:, m.dev_a] - lg[:, m.dev_b]) * (vg[:, m.dev_a] - vg[:, m.dev_b])
+    dv = vg[:, m.dev_a] - vg[:, m.dev_b]
+    h = dv if m.device_model.ohmic else m.device_model.shape(dv)
+    return -(lg[:, m.dev_a] - lg[:, m.dev_b]) * h
 
 
 def _adjoint_reduced(system: System, gd: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Jᵀλ = r through the Schur complement M = S + Dᵀ·G·D on the diode nodes:
+    """Jᵀλ = r through the Schur complement M = S + D_Nᵀ·G·D_N on the nonlinear nodes:
 
     ``Mᵀ·λ_N = r_N − Kᵀ·r_L`` with ``K = A_LL⁻¹·A_LN``, then
-    ``λ_L = A_LL⁻ᵀ·(r_L − A_NLᵀ·λ_N)``.
+    ``λ_L = A_LL⁻ᵀ·(r_L − A_NLᵀ·λ_N)``; pinned nodes have λ = 0.
     """
-    assert system.lu is not None and system.N is not None and system.L is not None
+    assert system.N is not None and system.L is not None
     assert system.S is not None and system.K is not None and system.A_NL is not None
-    assert system.Dn is not None
-    N, L, Dn = system.N, system.L, system.Dn
-    M = system.S[None] + np.einsum("dk,bd,dl->bkl", Dn, gd, Dn, optimize=True)
+    N, L = system.N, system.L
     rhs = r[:, N] - r[:, L] @ system.K
-    lamN = np.linalg.solve(np.transpose(M, (0, 2, 1)), rhs[:, :, None])[:, :, 0]
-    rl = r[:, L] - (system.A_NL.T @ lamN.T).T
-    lamL = system.lu.solve(np.ascontiguousarray(rl.T), trans="T").T
-    lam = np.empty_like(r)
+    lamN = np.empty((r.shape[0], len(N)))
+    chunk = max(1, min(CHUNK, CHUNK_FLOATS // max(1, len(N)) ** 2))
+    for lo in range(0, r.shape[0], chunk):
+        M = system.jacobian(gd[lo:lo + chunk])
+        lamN[lo:lo + chunk] = np.linalg.solve(np.transpose(M, (0, 2, 1)),
+                                              rhs[lo:lo + chunk, :, None])[:, :, 0]
+    lam = np.zeros_like(r)
     lam[:, N] = lamN
-    lam[:, L] = lamL
+    if len(L):
+        assert system.lu is not None
+        rl = r[:, L] - (system.A_NL.T @ lamN.T).T
+        lam[:, L] = system.lu.solve(np.ascontiguousarray(rl.T), trans="T").T
     return lam
 
 

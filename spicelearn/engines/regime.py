@@ -12,7 +12,7 @@ The forward current is the diode current minus its reverse saturation value:
 ideal diode (whose current tends to the constant ``−g_on·v_s/2`` in reverse: that
 constant is a fixed bias current, the same at every operating point, not
 conduction). Diode currents use the numeric engine's equations; device currents
-are ``g·ΔV``.
+are the device model's ``g·h(ΔV)`` (``g·ΔV`` for an ohmic device).
 """
 
 from __future__ import annotations
@@ -47,8 +47,11 @@ class Conduction:
 
 
 def _device_currents(circuit: Circuit, settled: Settled) -> np.ndarray:
-    """(B, n_devices) device currents [A] at the settled state."""
-    return settled.dv * np.asarray(circuit.g)[None, :]
+    """(B, n_devices) device currents [A] at the settled state: ``g·h(ΔV)`` of the
+    circuit's device model (``g·ΔV`` for an ohmic one)."""
+    g = np.asarray(circuit.g)[None, :]
+    model = circuit.model
+    return g * (settled.dv if model.ohmic else model.shape(settled.dv))
 
 
 def diode_currents(circuit: Circuit, settled: Settled) -> tuple[tuple[str, ...], tuple[str, ...],

@@ -4,9 +4,10 @@
 the ``spawn`` context (never ``fork`` after libngspice was loaded), each runs an
 in-process :class:`~spicelearn.engines.ngspice.NgspiceEngine` and keeps the
 circuit loaded; the circuit is sent once per structure, afterwards only the
-conductances travel. A batch is cut into blocks of ``block`` samples — the same
-blocks the in-process engine sweeps — and whole blocks are dealt out in
-contiguous runs, so N workers return exactly what one engine returns.
+devices' conductances and states travel. A batch is cut into blocks of
+``block`` samples — the same blocks the in-process engine sweeps — and whole
+blocks are dealt out in contiguous runs, so N workers return exactly what one
+engine returns.
 
 A worker that dies (ngspice may call ``exit()``) raises :class:`WorkerError`
 naming the sample range it held; the pool is then shut down and restarted on
@@ -47,7 +48,8 @@ def _unpack_error(name: str, message: str, attrs: dict, offset: int) -> BaseExce
 
 def _worker_main(conn: Connection, options: dict[str, str], keep_dir: str | None,
                  block: int) -> None:
-    """Loop of one worker: ("settle", circuit|None, g, x, n, crash) -> ("ok", v) | ("err", ...)."""
+    """Loop of one worker: ("settle", circuit|None, (g, state), x, n, crash) -> ("ok", v) |
+    ("err", ...)."""
     from .ngspice import NgspiceEngine
 
     engine = NgspiceEngine(options=options, keep_dir=keep_dir, block=block)
@@ -59,14 +61,14 @@ def _worker_main(conn: Connection, options: dict[str, str], keep_dir: str | None
             return
         if msg[0] == "stop":
             return
-        _, new_circuit, g, x, n, crash = msg
+        _, new_circuit, (g, state), x, n, crash = msg
         if crash:  # test hook: die the way ngspice's exit() would
             os._exit(1)
         try:
             if new_circuit is not None:
                 circuit = new_circuit
             assert circuit is not None
-            c = circuit.with_conductances(g)
+            c = circuit.with_devices(g, state)
             conn.send(("ok", engine.settle_voltages(c, x, n)))
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
             conn.send(("err", *_pack_error(exc)))
@@ -128,7 +130,8 @@ class WorkerPool:
         for w, (a, b) in enumerate(ranges):
             send_circuit = circuit if self._sent[w] != key else None
             try:
-                self._conns[w].send(("settle", send_circuit, circuit.g, x[a:b],
+                devices = (circuit.g, circuit.state)
+                self._conns[w].send(("settle", send_circuit, devices, x[a:b],
                                      None if n is None else n[a:b], w in self._crash))
             except (BrokenPipeError, OSError):
                 self._fail(w, a, b)

@@ -7,9 +7,10 @@ realizes that change on the devices (programmer.py).
 
 :class:`EqProp` (references.md §1): with nudges (β1, β2) — positive (0, β),
 negative (−β, 0) or centered (−β, +β) — and the energy derivative
-``∂E/∂g = ½ ΔV²`` of each device,
+``∂E/∂g = H(ΔV)`` of each device (the co-content derivative of its model,
+``½ ΔV²`` for an ohmic device; eqprop.py),
 
-    ∂L/∂g ≈ [½ ΔV²(s_β2) − ½ ΔV²(s_β1)] / (β2 − β1),
+    ∂L/∂g ≈ [H(ΔV(s_β2)) − H(ΔV(s_β1))] / (β2 − β1),
 
 averaged over the batch. The nudging currents ``I = −β ∂C/∂V`` come from the
 cost (costs.py) at the free-phase outputs.
@@ -81,7 +82,7 @@ class EqProp(LearningRule):
     def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
                  targets: np.ndarray) -> RuleStep:
         phases = settle_phases(engine, circuit, inputs, targets, self.cost, self.nudging)
-        grad = np.asarray(eqprop_gradient(phases), dtype=float).mean(axis=0)
+        grad = np.asarray(eqprop_gradient(phases, circuit.model), dtype=float).mean(axis=0)
         if self.compensate:
             grad = compensate_amplifiers(circuit, grad)
         loss = self.cost.value(phases.free.outputs, targets, circuit.differential)

@@ -74,6 +74,8 @@ def prepare(rc: RunConfig) -> Setup:
 
     Raises:
         ConfigError: unknown dataset, incompatible sizes, bad training values.
+        SimulationError: ``rendering = "verilog-a"`` with an ngspice without OSDI.
+        DeviceModelError: a Verilog-A module that does not compile.
     """
     dcfg = resolve_data(rc.data)
     tcfg = resolve_training(rc.training)
@@ -82,10 +84,14 @@ def prepare(rc: RunConfig) -> Setup:
         raise ConfigError("the network has no outputs to train (network.kind must be 'layered')")
     ds = load_dataset(dcfg, rc.seed)
     check_compatible(ds, circuit.n_features, circuit.n_classes)
+    if tcfg.engine == "ngspice":  # OSDI present, the Verilog-A module compiled: before any file
+        from ..engines.ngspice import prepare_devices
+
+        prepare_devices(circuit)
     cost = make_cost(tcfg.cost, tcfg.temperature)
     rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
     opt = make_optimizer(tcfg, circuit.layer_sizes)
-    prog = make_programmer(tcfg.programmer, circuit.g_min, circuit.g_max)
+    prog = make_programmer(tcfg.programmer, circuit.g_min, circuit.g_max, circuit.model)
     resolved = {"seed": rc.seed, "network": resolve_network_table(rc.network),
                 "data": dcfg.as_dict(), "training": tcfg.as_dict()}
     return Setup(rc.seed, resolved, run_id_of(resolved), dcfg, tcfg, circuit, ds, cost, rule,

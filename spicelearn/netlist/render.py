@@ -24,8 +24,10 @@ Two forms, one writer:
   iterations per sample; ``table2d`` converges in 2.) A ``%i`` output draws
   its value out of the node, so the engine writes the negated nudge current.
 
-Devices render as resistors ``Rw{l}_{i}_{j} a b R`` with R = 1/g. Rendering the
-same circuit twice gives identical bytes.
+Devices render as resistors ``Rw{l}_{i}_{j} a b R`` with R = 1/g when their model
+is ohmic, as B-sources ``BRw...`` of the model's I–V shape, or as OSDI instances
+``NRw...`` of its Verilog-A module (:mod:`spicelearn.netlist.devices`). Rendering
+the same circuit twice gives identical bytes.
 
 A netlist is code ngspice runs, so every piece of text that reaches it is checked
 first (:func:`check_circuit_text`): element, device, node and model names use only
@@ -50,6 +52,7 @@ import numpy as np
 from ..devices import read_device_model
 from ..errors import NetlistError
 from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel, InputDrive
+from .devices import device_lines, osdi_file
 
 #: Options for accurate DC solutions (references.md §6: the DC sweep needs these
 #: to agree with the numeric solver to 1e-6 V; ``op`` agrees to 1e-12 V).
@@ -294,12 +297,15 @@ def render_netlist(
             lines.append(render_element(el, circuit))
 
     lines += ["", f"* programmable devices: {circuit.n_devices} conductances"]
-    for dev, g in zip(circuit.devices, circuit.g, strict=True):
-        lines.append(f"{dev.name} {dev.a} {dev.b} {fmt(1.0 / g)}")
+    lines += device_lines(circuit, fmt)
 
     lines.append("")
     lines.append(".options " + " ".join(k if v == "" else f"{k}={v}" for k, v in opts.items()))
     if mode == "static":
+        osdi = osdi_file(circuit)
+        if osdi is not None:  # the engine loads it with the osdi command instead
+            _check_text("OSDI file", str(osdi))
+            lines += [".control", f"pre_osdi {osdi}", ".endc"]
         lines.append(".op")
     lines.append(".end")
     return "\n".join(lines) + "\n"

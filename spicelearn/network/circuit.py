@@ -270,7 +270,12 @@ class Circuit:
             raise NetworkError(str(exc)) from None
         return self._copy_with(self.model.conductance(x), x)
 
-    def _copy_with(self, g: np.ndarray, x: np.ndarray) -> Circuit:
+    def with_devices(self, g: np.ndarray, x: np.ndarray | None) -> Circuit:
+        """A copy with the conductances ``g`` [S] and states ``x`` of another copy of this
+        circuit (exactly: the states are kept where they give ``g``; no range checks)."""
+        return self._copy_with(np.asarray(g, dtype=float), x)
+
+    def _copy_with(self, g: np.ndarray, x: np.ndarray | None) -> Circuit:
         new = replace(self, g=g, state=x)
         for derived in ("nodes", "terminal_index"):  # same structure: keep what was derived
             if derived in self.__dict__:
