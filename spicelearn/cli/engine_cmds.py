@@ -88,22 +88,27 @@ def bench() -> None:
               help="Samples for the per-sample PySpice rebuild baseline (slow).")
 @click.option("--alter-samples", type=click.IntRange(min=1), default=50, show_default=True,
               help="Samples for the load-once alter + op approach.")
+@click.option("--device", default=None, metavar="MODEL",
+              help="Build the networks with this device model (spicelearn models lists "
+                   "them; default: ideal resistors). A model with a Verilog-A module adds "
+                   "the row batched_va (rendering = verilog-a).")
 def bench_settle(as_json: bool, samples: int, network: str, workers: int,
-                 rebuild_samples: int, alter_samples: int) -> None:
+                 rebuild_samples: int, alter_samples: int, device: str | None) -> None:
     """Time settling: PySpice rebuild, alter + op, batched ngspice sweep, numeric.
 
     All approaches run in this one process on the same network and samples; the
     report gives ms/sample, the ratio of each to the batched engine, and the
     largest node-voltage difference to it (speed compared at equal accuracy).
 
-    Example: spicelearn bench settle --network both --workers 2
+    Examples: spicelearn bench settle --network both --workers 2
+              spicelearn bench settle --network large --device yakopcic
     """
     import json
 
     from ..engines.bench import format_report, run_bench
 
     report = run_bench(network, samples, rebuild_samples=rebuild_samples,
-                       alter_samples=alter_samples, workers=workers)
+                       alter_samples=alter_samples, workers=workers, device=device)
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 
 # --- end of bench ---

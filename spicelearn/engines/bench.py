@@ -9,7 +9,13 @@
   per block of samples);
 * ``batched_<N>w`` (with ``workers`` > 1): the batched engine over N worker
   processes;
+* ``batched_va`` (with ``device`` a model that has a Verilog-A module and an
+  ngspice with OSDI): the batched engine with ``rendering = "verilog-a"``;
 * ``numeric``: :class:`~spicelearn.engines.numeric.NumericEngine`, if present.
+
+``device`` names a registered device model (``spicelearn bench settle --device
+yakopcic``): every network is then built with that model's devices (its default
+parameters and initial conductance range) instead of ideal resistors.
 
 Reports ms/sample, the ratio of each to ``batched``, and the largest node-voltage
 difference [V] of each to ``batched`` on the samples both settled (equal accuracy).
@@ -18,13 +24,16 @@ difference [V] of each to ``batched`` on the samples both settled (equal accurac
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..devices.registry import DEVICE_MODELS
 from ..errors import UsageError
-from ..netlist.render import DEFAULT_OPTIONS, render_netlist
+from ..netlist.devices import alter_command, device_form, device_lines, device_values
+from ..netlist.render import DEFAULT_OPTIONS, fmt, render_netlist
 from ..network.circuit import Circuit, DiodeModel, IdealDiodeModel
 from ..network.from_config import build_circuit, network_from_config
 from ..run_config import load_run_config
@@ -56,16 +65,32 @@ def check_network(which: object) -> str:
     return str(which)
 
 
-def bench_networks(which: str) -> dict[str, Circuit]:
-    """The circuits named by ``which`` (one of :data:`NETWORKS`)."""
+def check_device(device: object) -> str | None:
+    """``device`` if it is None or a registered device model's name; else UsageError."""
+    if device is None or device in DEVICE_MODELS:
+        return device  # type: ignore[return-value]
+    raise UsageError(f"unknown device model {device!r} (known: {', '.join(DEVICE_MODELS)})")
+
+
+def with_device(table: dict[str, Any], device: str | None) -> dict[str, Any]:
+    """A ``[network]`` table with ``[network.devices]`` replaced by ``device``'s defaults."""
+    return table if device is None else {**table, "devices": {"model": device}}
+
+
+def bench_networks(which: str, device: str | None = None) -> dict[str, Circuit]:
+    """The circuits named by ``which`` (one of :data:`NETWORKS`), with ``device``'s devices."""
     check_network(which)
+    check_device(device)
     out: dict[str, Circuit] = {}
     if which in ("iris", "both"):
-        out["iris"] = load_run_config(EXAMPLES / "iris.toml").circuit()
+        rc = load_run_config(EXAMPLES / "iris.toml")
+        out["iris"] = build_circuit(network_from_config(with_device(rc.network, device),
+                                                        rc.seed))
     if which in ("large", "both"):
-        out["large"] = build_circuit(network_from_config(LARGE, seed=0))
+        out["large"] = build_circuit(network_from_config(with_device(LARGE, device), seed=0))
     if which in ("conducting", "both"):
-        out["large_conducting"] = build_circuit(network_from_config(LARGE_CONDUCTING, seed=0))
+        out["large_conducting"] = build_circuit(
+            network_from_config(with_device(LARGE_CONDUCTING, device), seed=0))
     return out
 
 
@@ -101,8 +126,11 @@ def _pyspice_circuit(circuit: Circuit, x: np.ndarray):  # noqa: ANN202 - PySpice
             m = circuit.models[el.model or ""]
             pc.raw_spice += (f"\n{el.name} {' '.join(el.nodes)} ideal_diode "
                              f"params: gon={m.g_on!r} vs={m.v_smooth!r}")
-    for dev, g in zip(circuit.devices, circuit.g, strict=True):
-        pc.R(dev.name[1:], dev.a, dev.b, 1.0 / g)
+    if device_form(circuit) == "resistor":
+        for dev, g in zip(circuit.devices, circuit.g, strict=True):
+            pc.R(dev.name[1:], dev.a, dev.b, 1.0 / g)
+    else:  # B-sources (the behavioural rendering of a nonlinear model)
+        pc.raw_spice += "\n" + "\n".join(device_lines(circuit, fmt))
     return pc
 
 
@@ -122,9 +150,11 @@ def settle_rebuild(circuit: Circuit, x: np.ndarray) -> np.ndarray:
 def settle_alter_op(circuit: Circuit, x: np.ndarray) -> np.ndarray:
     """(B, n_nodes) voltages [V]: static netlist loaded once, ``alter`` sources + ``op``."""
     s = session()
-    s.load(render_netlist(circuit, mode="static").replace(".op\n", ""), "alter_op", circuit.g)
-    for dev, g in zip(circuit.devices, circuit.g, strict=True):
-        s.command(f"alter {dev.name.lower()} = {1.0 / g!r}")
+    form = device_form(circuit)
+    values = device_values(circuit, form)
+    s.load(render_netlist(circuit, mode="static").replace(".op\n", ""), "alter_op", values)
+    for dev, value in zip(circuit.devices, values, strict=True):
+        s.command(alter_command(form, dev.name, value))
     nodes = [n.lower() for n in circuit.nodes]
     out = np.empty((x.shape[0], len(nodes)))
     for i, row in enumerate(x):
@@ -150,7 +180,8 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
     """Time the four approaches on one circuit; see the module docstring.
 
     ``workers`` > 1 adds a row ``batched_<N>w``: the batched engine split over
-    N worker processes (each with its own ngspice).
+    N worker processes (each with its own ngspice). A circuit whose device model
+    has a Verilog-A module adds ``batched_va`` when ngspice has OSDI.
 
     Raises:
         UsageError: a count below 1 (``seed`` below 0), or an argument of the wrong type.
@@ -174,6 +205,12 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
             eng.settle(circuit, x[: 2 * workers])  # start the workers, load the circuit
             v, t = _timed(lambda: eng.settle(circuit, x).v)
             results[f"batched_{workers}w"] = (v, t, samples)
+    if circuit.model.verilog_a and _has_osdi():
+        va = replace(circuit, device_rendering="verilog-a")
+        with NgspiceEngine() as eng:
+            eng.settle(va, x[:1])
+            v, t = _timed(lambda: eng.settle(va, x).v)
+            results["batched_va"] = (v, t, samples)
     v, t = _timed(settle_alter_op, circuit, x[:na])
     results["alter_op"] = (v, t, na)
     v, t = _timed(settle_rebuild, circuit, x[:nr])
@@ -191,6 +228,7 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
     ms = {k: 1e3 * t / n for k, (_, t, n) in results.items()}
     conduction = measure_conduction(circuit, make_settled(circuit, vb))
     return {
+        "device": circuit.model.name,
         "n_devices": circuit.n_devices,
         "n_nodes": len(circuit.nodes),
         "conducting_share": conduction.overall if conduction.diodes else None,
@@ -205,16 +243,26 @@ def bench_network(circuit: Circuit, samples: int, seed: int = 0,
 
 def run_bench(network: str = "both", samples: int = 1000, seed: int = 0,
               rebuild_samples: int = 5, alter_samples: int = 50,
-              workers: int = 1) -> dict[str, Any]:
+              workers: int = 1, device: str | None = None) -> dict[str, Any]:
     """The benchmark report: one entry per network (see :func:`bench_network`).
 
+    ``device`` builds every network with that device model (None: ideal resistors).
+
     Raises:
-        UsageError: an unknown network or a size out of range, before anything runs.
+        UsageError: an unknown network or device model, or a size out of range,
+            before anything runs.
     """
     check_network(network)
+    check_device(device)
     _check_sizes(samples, seed, rebuild_samples, alter_samples, workers)
     return {name: bench_network(c, samples, seed, rebuild_samples, alter_samples, workers)
-            for name, c in bench_networks(network).items()}
+            for name, c in bench_networks(network, device).items()}
+
+
+def _has_osdi() -> bool:
+    from ._ngspice_session import features
+
+    return features().osdi
 
 
 def _total_iterations() -> int | None:
@@ -242,7 +290,9 @@ def format_report(report: dict[str, Any]) -> str:
                   else f"{100 * share:.1f} % of (diode, sample) pairs conduct")
         its = r.get("ngspice_iterations_per_sample")
         its = "" if its is None else f"; ngspice {its:.2f} Newton iterations per sample"
-        lines.append(f"{name}: {r['n_devices']} devices, {r['n_nodes']} nodes; {regime}{its}")
+        device = r.get("device", "ideal")
+        lines.append(f"{name}: {r['n_devices']} {device} devices, {r['n_nodes']} nodes; "
+                     f"{regime}{its}")
         lines.append(f"  {'approach':10s} {'samples':>8s} {'ms/sample':>10s} "
                      f"{'x batched':>10s} {'max|dV| [V]':>12s}")
         for k, ms in r["ms_per_sample"].items():

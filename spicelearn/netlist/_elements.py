@@ -151,6 +151,12 @@ def parse_element(text: str, line: int, path: str = "") -> ParsedElement:
                 f"{where}: subcircuit instance {name} needs nodes and a subcircuit name")
         return ParsedElement(nodes=tuple(_node(t) for t in plain[:-1]), model=plain[-1],
                              params=params, **base)
+    if kind == "N":  # an OSDI (Verilog-A) instance: nodes, then the model card, then k=v
+        plain, params = _split_params(args)
+        if len(plain) < 2:
+            raise NetlistError(f"{where}: device instance {name} needs nodes and a model")
+        return ParsedElement(nodes=tuple(_node(t) for t in plain[:-1]), model=plain[-1],
+                             params=params, **base)
     if kind == "A":
         return _parse_xspice(args, base, where)
     if kind in ("M", "Q", "J", "S"):

@@ -107,6 +107,8 @@ def dc_pairs(el: ParsedElement, groups: dict[str, Groups]) -> list[tuple[str, st
         if out.kind in ("v", "vd") and out.nodes:
             return [(out.nodes[0], out.nodes[1] if len(out.nodes) > 1 else GROUND)]
         return []
+    if k == "N" and len(n) >= 2:  # a Verilog-A device conducts between its ports
+        return [(n[0], m) for m in n[1:]]
     if k in ("M", "J", "Q", "S", "W") and len(n) >= 2:
         return [(n[0], n[1])] if k != "Q" else [(n[0], n[2]), (n[1], n[2])]
     if k == "X":

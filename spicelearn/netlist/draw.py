@@ -29,9 +29,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 from matplotlib.patches import Circle, Rectangle  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from ..errors import NetlistError, printable  # noqa: E402
 from ..fileio import write_atomic  # noqa: E402
+from ._device_elements import (  # noqa: E402
+    device_cell,
+    device_conductance,
+    device_elements,
+    device_state,
+    is_spicelearn_device,
+)
 from .parse import GROUND, ParsedElement, ParsedNetlist  # noqa: E402
 
 MAX_CROSSBAR = 8
@@ -75,15 +83,37 @@ def _is_device_value(v: float | None) -> bool:
     return v is not None and 0 < v < math.inf
 
 
+def _device_value(el: ParsedElement) -> float | None:
+    """What colours a device: its conductance g [S], or its state x0 (OSDI instances)."""
+    g = device_conductance(el)
+    return g if g is not None else device_state(el)
+
+
+def _plain_ticks(cb) -> None:  # noqa: ANN001 - a matplotlib Colorbar
+    """Tick labels as plain numbers (math text is off, so a log axis' ``10^{-4}`` would
+    show as its TeX source)."""
+    fmt = FuncFormatter(lambda v, _pos: f"{v:.2g}")
+    cb.ax.yaxis.set_major_formatter(fmt)
+    cb.ax.yaxis.set_minor_formatter(fmt)
+
+
+def _value_label(devices: list[ParsedElement]) -> str:
+    """The colour bar's label: g, unless every device is an OSDI instance (then x0)."""
+    if devices and all(el.kind == "N" for el in devices):
+        return "device state x0"
+    return "device conductance g [S]"
+
+
 def crossbar_grid(net: ParsedNetlist) -> tuple[int, int] | None:
     """(rows, cols) if every ``Rw`` device is ``Rw1_i_j`` from an ``r*`` to a ``c*`` node
     and together they fill a full grid; otherwise None."""
     cells = set()
     for el in net.elements:
-        if el.kind == "R" and el.name.lower().startswith("rw"):
-            m = _DEVICE.match(el.name)
-            if not m or not (el.nodes[0].startswith("r") and el.nodes[1].startswith("c")) \
-                    or not _is_device_value(el.value):
+        if is_spicelearn_device(el):
+            m = _DEVICE.match(device_cell(el.name))
+            if not m or len(el.nodes) != 2 \
+                    or not (el.nodes[0].startswith("r") and el.nodes[1].startswith("c")) \
+                    or _device_value(el) is None:
                 return None
             cells.add((int(m.group(1)), int(m.group(2))))
     if not cells:
@@ -111,10 +141,13 @@ def _ground(ax, x: float, y: float, colour: str = "k") -> None:
 def _draw_crossbar(net: ParsedNetlist, rows: int, cols: int):
     by_name = {el.name.lower(): el for el in net.elements}
     g = {}
-    for el in net.elements:
-        m = _DEVICE.match(el.name) if el.kind == "R" else None
-        if m and el.value:
-            g[(int(m.group(1)), int(m.group(2)))] = 1.0 / el.value
+    devices = [el for el in net.elements if is_spicelearn_device(el)]
+    for el in devices:
+        m = _DEVICE.match(device_cell(el.name))
+        value = _device_value(el)
+        if m and value is not None:
+            g[(int(m.group(1)), int(m.group(2)))] = value
+    label = _value_label(devices)
     gv = list(g.values())
     norm = LogNorm(min(gv), max(gv)) if min(gv) < max(gv) else Normalize(min(gv) * 0.9,
                                                                           max(gv) * 1.1)
@@ -139,15 +172,18 @@ def _draw_crossbar(net: ParsedNetlist, rows: int, cols: int):
                                edgecolor="k", lw=1, zorder=3))
         if rows <= 6 and cols <= 6:
             txt_c = "white" if norm(gij) < 0.5 else "black"
-            ax.text(x, y, f"{gij * 1e3:.2g}", ha="center", va="center", fontsize=6.5,
+            shown = gij if label.startswith("device state") else gij * 1e3
+            ax.text(x, y, f"{shown:.2g}", ha="center", va="center", fontsize=6.5,
                     color=txt_c, zorder=4)
             ax.text(x + size / 2 + 0.03, y + size / 2, f"Rw1_{i}_{j}", fontsize=5.5,
                     color="0.3", va="bottom", zorder=4)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, ax=ax, fraction=0.035, pad=0.03, shrink=0.75)
-    cb.set_label("device conductance g [S]")
+    _plain_ticks(cb)
+    cb.set_label(label)
     note = f"wire {wire:g} Ω per segment" if wire else "ideal wires"
-    sub = "numbers: g in mS" if rows <= 6 and cols <= 6 else ""
+    sub = ("" if rows > 6 or cols > 6 else "numbers: x0" if label.startswith("device state")
+           else "numbers: g in mS")
     ax.set_title(f"{printable(net.title)}\n{rows}×{cols} crossbar, {note}"
                  + (f"; {sub}" if sub else ""), fontsize=10)
     ax.set_xlim(-1.6, xs[-1] + 0.8)
@@ -240,10 +276,10 @@ def _draw_graph(net: ParsedNetlist):
             if n != GROUND and n not in nodes:
                 nodes.append(n)
     pos = _positions(net, nodes)
-    rw = [e for e in net.elements if e.kind == "R" and e.name.lower().startswith("rw")]
-    devices = {e.name for e in (rw or [e for e in net.elements if e.kind == "R"])
-               if _is_device_value(e.value)}
-    gvals = [1.0 / e.value for e in net.elements if e.name in devices]
+    dev_els = [e for e in device_elements(net.elements) if _device_value(e) is not None]
+    devices = {e.name for e in dev_els}
+    value = {e.name: _device_value(e) for e in dev_els}
+    gvals = [value[e.name] for e in dev_els]
     norm = (LogNorm(min(gvals), max(gvals)) if gvals and min(gvals) < max(gvals)
             else Normalize(0.5 * (gvals or [1.0])[0], 1.5 * (gvals or [1.0])[0]))
     cmap = plt.get_cmap("viridis")
@@ -259,7 +295,7 @@ def _draw_graph(net: ParsedNetlist):
         col = _KIND_COLOURS.get(el.kind, "0.4")
         is_dev = el.name in devices
         if is_dev:
-            col = cmap(norm(1.0 / (el.value or 1.0)))
+            col = cmap(norm(value[el.name]))
         if el.kind == "A" and el.ports and el.ports[-1].nodes:
             out = el.ports[-1].nodes
             ends = [out[0], out[1] if len(out) > 1 else GROUND]
@@ -287,7 +323,8 @@ def _draw_graph(net: ParsedNetlist):
     if gvals:
         sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
         cb = fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.02, shrink=0.7)
-        cb.set_label("device conductance g [S]")
+        _plain_ticks(cb)
+        cb.set_label(_value_label(dev_els))
     kinds = sorted({el.kind for el in net.elements if el.name not in devices})
     for k in kinds:
         ax.plot([], [], color=_KIND_COLOURS.get(k, "0.4"), lw=1.6, label=k)

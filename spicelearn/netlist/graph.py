@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import printable
 from ..fileio import write_atomic
+from ._device_elements import device_conductance
 from ._lex import no_gc
 from .parse import GROUND, ParsedNetlist
 
@@ -60,6 +61,8 @@ def netlist_graph(net: ParsedNetlist) -> nx.MultiGraph:
             attrs["value"] = float(el.value)
             if el.kind == "R" and el.value != 0:
                 attrs["g"] = 1.0 / float(el.value)
+        elif el.kind == "B" and (gb := device_conductance(el)) is not None:
+            attrs["g"] = gb  # a B-source device: its multiplier m is its conductance
         if el.model:
             attrs["model"] = el.model
         if el.control:
@@ -92,6 +95,8 @@ def graphml_text(net: ParsedNetlist) -> str:
                 data.append(f'      <data key="d4">{float(el.value)!r}</data>\n')
                 if el.kind == "R" and el.value != 0:
                     data.append(f'      <data key="d8">{1.0 / float(el.value)!r}</data>\n')
+            elif el.kind == "B" and (gb := device_conductance(el)) is not None:
+                data.append(f'      <data key="d8">{gb!r}</data>\n')
             if el.model:
                 data.append(f'      <data key="d6">{_text(el.model)}</data>\n')
             if el.control:

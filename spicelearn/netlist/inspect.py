@@ -50,6 +50,7 @@ from pathlib import Path
 
 from ..errors import printable
 from ._controls import control_problems
+from ._device_elements import device_conductance, device_elements, device_state
 from ._hierarchy import Groups, analyse_hierarchy, connected, dc_pairs
 from ._lex import no_gc
 from ._params import param_problems
@@ -88,7 +89,9 @@ class Inspection:
         path, title: the file and its title line.
         counts: elements per kind letter.
         nodes: non-ground nodes, first-appearance order.
-        devices: (name, g [S]) of the programmable devices (``Rw*`` resistors).
+        devices: (name, g [S]) of the programmable devices: ``Rw*`` resistors (1/R)
+            and ``BRw*`` B-sources (their multiplier ``m``); in a foreign netlist
+            without them, every resistor.
         sources: names of the V, I and XSPICE (A) sources.
         models, subckts: defined model and subcircuit names.
         analyses: analysis cards (``op``, ``dc`` ...).
@@ -105,6 +108,8 @@ class Inspection:
     subckts: list[str]
     analyses: list[str]
     problems: list[str] = field(default_factory=list)
+    device_states: list[tuple[str, float]] = field(default_factory=list)
+    """(name, x0) of devices written as Verilog-A (OSDI) instances: their state, not g."""
 
     @property
     def g_min(self) -> float | None:
@@ -125,7 +130,11 @@ class Inspection:
             "nodes": len(self.nodes),
             "node_names": list(self.nodes),
             "elements": dict(self.counts),
-            "devices": {"count": len(self.devices), "g_min": self.g_min, "g_max": self.g_max},
+            "devices": {"count": len(self.devices) + len(self.device_states),
+                        "g_min": self.g_min, "g_max": self.g_max,
+                        **({"x0_min": min(x for _, x in self.device_states),
+                            "x0_max": max(x for _, x in self.device_states)}
+                           if self.device_states else {})},
             "sources": list(self.sources),
             "models": list(self.models),
             "subckts": list(self.subckts),
@@ -143,8 +152,12 @@ class Inspection:
             lines.append(f"  devices: {len(self.devices)}, g in [{self.g_min:.4g}, "
                          f"{self.g_max:.4g}] S (R in [{1 / self.g_max:.4g}, "
                          f"{1 / self.g_min:.4g}] Ohm)")
-        else:
+        elif not self.device_states:
             lines.append("  devices: 0")
+        if self.device_states:
+            x = [v for _, v in self.device_states]
+            lines.append(f"  devices: {len(x)} Verilog-A instances, states x0 in "
+                         f"[{min(x):.4g}, {max(x):.4g}]")
         lines.append(f"  sources: {len(self.sources)}"
                      + (f" ({_shorten(self.sources)})" if self.sources else ""))
         if self.models or self.subckts:
@@ -182,10 +195,9 @@ def _inspect(net: ParsedNetlist) -> Inspection:
         for n in el.nodes:
             terminals[n] = get(n, 0) + 1
     nodes = [n for n in terminals if n != GROUND]
-    resistors = [e for e in els if e.kind == "R"]
-    dev_els = [e for e in resistors if e.name.startswith(("Rw", "rw", "RW", "rW"))] or resistors
-    devices = [(e.name, 1.0 / e.value) for e in dev_els
-               if e.value is not None and 0 < e.value < math.inf]
+    dev_els = device_elements(els)
+    devices = [(e.name, g) for e in dev_els if (g := device_conductance(e)) is not None]
+    states = [(e.name, x) for e in dev_els if (x := device_state(e)) is not None]
     hierarchy = analyse_hierarchy(net)
     problems = list(net.problems)
     if not els:
@@ -207,6 +219,7 @@ def _inspect(net: ParsedNetlist) -> Inspection:
         subckts=[s.name for s in net.subckts.values()],
         analyses=[a[0] for a in net.analyses],
         problems=[printable(p) for p in problems],
+        device_states=states,
     )
 
 
@@ -260,7 +273,7 @@ def _undefined(els: list[ParsedElement], net: ParsedNetlist, local: dict[str, ob
         if el.kind == "X" and m not in net.subckts:
             out.append(f"{el.name}{where} uses undefined subcircuit '{el.model}' "
                        f"(line {el.line})")
-        elif el.kind in ("D", "A", "M", "Q", "J", "S", "W") and m not in net.models \
+        elif el.kind in ("D", "A", "M", "Q", "J", "S", "W", "N") and m not in net.models \
                 and m not in local:
             out.append(f"{el.name}{where} uses undefined model '{el.model}' (line {el.line})")
         elif el.kind == "X":
@@ -271,7 +284,7 @@ def _undefined(els: list[ParsedElement], net: ParsedNetlist, local: dict[str, ob
     return out
 
 
-_USES_MODEL = frozenset("XDAMQJSWFH")
+_USES_MODEL = frozenset("XDAMQJSWFHN")
 
 
 def _has_branch(el: ParsedElement) -> bool:
