@@ -148,7 +148,8 @@ def characterize_model(model: DeviceModel, protocol: Protocol, *, rendering: str
     for f, waves in zip(protocol.frequencies, sines, strict=True):
         loop = last_period(waves, f)
         areas.append(sum(lobe_areas(loop.voltage[:, 0], loop.current[:, 0, 0])))
-    metrics = response_metrics(g_up, g_down, table, (areas[0], areas[1]))
+    metrics = response_metrics(g_up, g_down, table, (areas[0], areas[1]),
+                               float(np.mean(model.g_range())))
     return Characterization(model, rendering, protocol, (sines[0], sines[1]), g_up, g_down,
                             x_up, x_down, table, metrics)
 

@@ -178,16 +178,17 @@ def summary_md(result: Characterization) -> bytes:
               f"| R_off reached | {m.r_off:.4g} Ω |",
               f"| R_off/R_on reached | {m.range_ratio:.4g} (model range {g_max / g_min:.4g}) |",
               f"| I–V lobe area at f1, f2 | {m.areas[0]:.4g} W, {m.areas[1]:.4g} W |",
-              f"| mean Δg₊, mean Δg₋ per pulse | {m.mean_dg_plus:.4g} S, "
+              f"| mean Δg₊, mean Δg₋ per pulse (trains) | {m.mean_dg_plus:.4g} S, "
               f"{m.mean_dg_minus:.4g} S |",
-              f"| asymmetry mean Δg₊ / mean Δg₋ | {m.asymmetry:.4g} |",
+              f"| asymmetry Δg₊ / Δg₋ at g = {m.asymmetry_at:.4g} S | {m.asymmetry:.4g} |",
               f"| symmetric point (Δg₊ = Δg₋) | {_g(m.symmetric_point)}"
               f"{' S' if m.symmetric_point is not None else ''} |",
               f"| nonlinearity ν₊, ν₋ (fitted exponent) | {m.nu_plus:.3g}, {m.nu_minus:.3g} |",
               f"| step ratio max/min Δg₊, Δg₋ | {m.step_ratio_plus:.4g}, "
               f"{m.step_ratio_minus:.4g} |",
-              "", "Mean Δg± are taken over the response-table rows where both are defined "
-              "(conductances both trains visited). ν fits the normalized train "
+              "", "Mean Δg± are each train's total change over its pulses. The asymmetry "
+              "is read from the response table at the middle of the model's conductance "
+              "range (or the nearest conductance both trains visited). ν fits the normalized train "
               "y = (1 − e^(−νp))/(1 − e^(−ν)), p = pulse/N: 0 is linear, > 0 saturating, "
               "< 0 accelerating. The step ratio is the largest over the smallest change "
               "per pulse along a train.", "",

@@ -22,6 +22,7 @@ from spicelearn.devices.characterize import (
     up_sign,
 )
 from spicelearn.devices.figures_of_merit import (
+    asymmetry_at,
     fit_exponent,
     lobe_areas,
     response_table,
@@ -65,6 +66,10 @@ def test_response_table_of_soft_bounds_map() -> None:
     assert np.allclose(table[ok_up, 1], a * (1 - g[ok_up]) / (1 - a / 2), rtol=1e-12)
     assert np.allclose(table[ok_down, 2], a * g[ok_down] / (1 - a / 2), rtol=1e-12)
     assert symmetric_point(table) == pytest.approx(0.5, rel=1e-9)  # 1 − g = g
+    ratio, where = asymmetry_at(table, 0.3)
+    assert where == 0.3 and ratio == pytest.approx(0.7 / 0.3, rel=1e-9)
+    first = g[ok_up & ok_down][0]
+    assert asymmetry_at(table, 0.0) == pytest.approx(((1 - first) / first, first), rel=1e-9)
 
 
 def test_response_table_is_nan_where_a_polarity_never_came() -> None:
@@ -213,11 +218,13 @@ def test_verilog_a_rendering_agrees_with_behavioural(yakopcic_run) -> None:
     assert va.metrics.areas == pytest.approx(yakopcic_run.metrics.areas, rel=0.02)
 
 
-def test_response_table_of_soft_bounds_matches_its_q() -> None:
+@pytest.mark.parametrize("a", [0.0, 0.3])
+def test_response_table_of_soft_bounds_matches_its_q(a: float) -> None:
     """The table read from the transient equals the model's Δg_min·q±(g), times the
     pulse time beyond the threshold over t_pulse (width + half of each edge at 1 V
-    against v_th = 0.5 V), within 3 % inside the range."""
-    model = make_device_model("soft_bounds")
+    against v_th = 0.5 V), within 3 % inside the range; with an asymmetry a, the
+    steps differ by (1 + a)/(1 − a) at mid-range and balance at w = a."""
+    model = make_device_model("soft_bounds", asymmetry=a)
     p = plan_protocol(model, pulses=40)
     r = characterize_model(model, p)
     scale = model.dg_min * (p.width + p.edge) / model.t_pulse
@@ -229,8 +236,11 @@ def test_response_table_of_soft_bounds_matches_its_q() -> None:
         ok = inner & np.isfinite(measured)
         assert ok.sum() >= 8
         assert np.allclose(measured[ok], scale * q[ok], rtol=0.03)
-    assert r.metrics.symmetric_point == pytest.approx(0.5 * (model.g_min + model.g_max),
+    span = model.g_max - model.g_min
+    assert r.metrics.symmetric_point == pytest.approx(model.g_min + (1 + a) / 2 * span,
                                                       rel=0.03)
+    assert r.metrics.asymmetry == pytest.approx((1 + a) / (1 - a), rel=0.03)
+    assert r.metrics.asymmetry_at == pytest.approx(model.g_min + span / 2)
 
 
 @pytest.mark.slow

@@ -102,10 +102,11 @@ class ResponseMetrics:
     """The summary numbers of a characterization.
 
     Conductances [S]: ``g_low``/``g_high`` the lowest and highest read during the
-    pulse trains; ``mean_dg_plus``/``mean_dg_minus`` the mean change per pulse
-    over the table rows where both are defined (conductances both trains
-    visited); ``symmetric_point`` the g where dg_plus = dg_minus (None if they
-    never cross). Ratios [1]: ``asymmetry = mean_dg_plus/mean_dg_minus``;
+    pulse trains; ``mean_dg_plus``/``mean_dg_minus`` the mean change per pulse of
+    each train (its total change over N); ``asymmetry_at`` the conductance where
+    ``asymmetry`` is read; ``symmetric_point`` the g where dg_plus = dg_minus
+    (None if they never cross). Ratios [1]: ``asymmetry`` = dg_plus/dg_minus of the
+    response table at ``asymmetry_at`` (:func:`asymmetry_at`);
     ``nu_plus``/``nu_minus`` (:func:`fit_exponent`); ``step_ratio_plus`` /
     ``step_ratio_minus`` (:func:`step_ratio`). ``areas`` [W]: the total lobe
     area at f₁ and at f₂.
@@ -116,6 +117,7 @@ class ResponseMetrics:
     mean_dg_plus: float
     mean_dg_minus: float
     asymmetry: float
+    asymmetry_at: float
     symmetric_point: float | None
     nu_plus: float
     nu_minus: float
@@ -139,9 +141,13 @@ class ResponseMetrics:
         return self.g_high / self.g_low
 
 
+def _both(table: np.ndarray) -> np.ndarray:
+    return table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
+
+
 def symmetric_point(table: np.ndarray) -> float | None:
     """The g [S] where dg_plus − dg_minus first changes sign in ``table``, or None."""
-    both = table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
+    both = _both(table)
     d = both[:, 1] - both[:, 2]
     for k in range(len(d) - 1):
         if d[k] == 0:
@@ -152,14 +158,35 @@ def symmetric_point(table: np.ndarray) -> float | None:
     return None
 
 
+def asymmetry_at(table: np.ndarray, g: float) -> tuple[float, float]:
+    """(dg_plus/dg_minus [1], where [S]) read from ``table`` at conductance ``g`` [S].
+
+    Interpolated linearly between the rows where both are defined; at the
+    nearest end of those rows when ``g`` lies outside them. The device's
+    asymmetry at a given g does not depend on how far each train went (an
+    average over the rows would: a train that stops early weights one end).
+    NaN without such rows.
+    """
+    both = _both(table)
+    if not len(both):
+        return float("nan"), float("nan")
+    where = float(np.clip(g, both[0, 0], both[-1, 0]))
+    plus = float(np.interp(where, both[:, 0], both[:, 1]))
+    minus = float(np.interp(where, both[:, 0], both[:, 2]))
+    return (plus / minus if minus != 0 else float("nan")), where
+
+
 def response_metrics(g_up: np.ndarray, g_down: np.ndarray, table: np.ndarray,
-                     areas: tuple[float, float]) -> ResponseMetrics:
-    """The figures of merit of the pulse trains and their response table."""
+                     areas: tuple[float, float], g_mid: float) -> ResponseMetrics:
+    """The figures of merit of the pulse trains and their response table.
+
+    ``g_mid`` [S] is where the asymmetry is read: the middle of the model's range.
+    """
+    g_up, g_down = np.asarray(g_up, dtype=float), np.asarray(g_down, dtype=float)
     g_all = np.concatenate([g_up, g_down])
-    both = table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
-    plus = float(np.mean(both[:, 1])) if len(both) else float("nan")
-    minus = float(np.mean(both[:, 2])) if len(both) else float("nan")
-    asym = plus / minus if len(both) and minus != 0 else float("nan")
-    return ResponseMetrics(float(g_all.min()), float(g_all.max()), plus, minus, asym,
+    n = len(g_up) - 1
+    asym, where = asymmetry_at(table, g_mid)
+    return ResponseMetrics(float(g_all.min()), float(g_all.max()), (g_up[-1] - g_up[0]) / n,
+                           (g_down[0] - g_down[-1]) / (len(g_down) - 1), asym, where,
                            symmetric_point(table), fit_exponent(g_up), fit_exponent(g_down),
                            step_ratio(g_up, 1.0), step_ratio(g_down, -1.0), areas)
