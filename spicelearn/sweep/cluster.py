@@ -3,7 +3,9 @@
 Local: a ``LocalCluster`` of N worker processes with one thread each
 (``processes=True, threads_per_worker=1``), so each worker process runs one
 ngspice at a time; its scheduler hands a worker its next cell only when the
-worker is free (worker saturation 1.0), so no cell waits behind a long one.
+worker is free (worker saturation 1.0), so no cell waits behind a long one;
+a cell whose worker process dies is tried once more (on a fresh worker), then
+fails. Dask's own log messages are silenced (failures are reported per cell).
 Its dashboard is started (on a free port) only when bokeh is installed.
 
 Existing: ``--scheduler ADDRESS``; a scheduler that does not answer within
@@ -77,9 +79,10 @@ def open_cluster(scheduler: str | None, workers: int | None) -> Iterator[Cluster
         return
     n = workers or default_workers()
     dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
-    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.scheduler.allowed-failures": 1}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=dashboard, silence_logs=logging.ERROR)
+                               dashboard_address=dashboard, silence_logs=logging.CRITICAL)
     try:
         client = Client(cluster, set_as_default=False)
         try:

@@ -236,7 +236,8 @@ def plot_results(out: Path, sweep: Sweep, rows: Sequence[Row]) -> list[Path]:
             ax.set_xticks(range(len(axis.rows)),
                           [axis.row_label(i) for i in range(len(axis.rows))])
             ax.set_xlim(-0.5, len(axis.rows) - 0.5)
-        ax.set_ylim(0, 101)
+        lowest = min(100 * r.stats["final_test_acc"] for r in done)
+        ax.set_ylim(max(0.0, 10 * math.floor(lowest / 10 - 0.5)), 101)
         ax.set_xlabel(axis.label)
         ax.set_ylabel("final test accuracy [%]")
         n_seeds = len(sweep.axes[seed].rows) if seed is not None else 1

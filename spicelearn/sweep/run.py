@@ -125,7 +125,7 @@ def _failure_report(cell: Cell, exc: BaseException) -> dict[str, Any]:
     from distributed import KilledWorker
 
     if isinstance(exc, KilledWorker):
-        error = "the worker process died while training this cell (every retry too)"
+        error = "a worker process died while training this cell (each time it was tried)"
     else:
         error = error_message(exc) or type(exc).__name__
     return {"id": cell.id, "status": "failed", "error": error, "wall_time": None,
