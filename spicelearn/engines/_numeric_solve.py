@@ -289,19 +289,31 @@ def pinned_nodes(mna: MNA) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _jacobian_map(Dn: sp.csr_matrix) -> sp.csr_matrix:
-    """(n_N², n_d) sparse W with ``(W @ g)`` the flattened ``Dnᵀ·diag(g)·Dn``."""
-    Dn = Dn.tocsr()
+    """(n_N², n_d) sparse W with ``(W @ g)`` the flattened ``Dnᵀ·diag(g)·Dn``.
+
+    Element d with incidence entries (i, v_i) adds ``g_d·v_i·v_j`` at (i, j) for
+    every pair of its entries (two-terminal elements: at most four).
+    """
+    coo = Dn.tocoo()
     n_d, n = Dn.shape
+    d, i, v = coo.row, coo.col, coo.data
+    # every ordered pair of entries of one element: join the entry list with itself on d
+    order = np.argsort(d, kind="stable")
+    d, i, v = d[order], i[order], v[order]
+    start = np.searchsorted(d, np.arange(n_d))
+    count = np.diff(np.append(start, len(d)))
     rows, cols, vals = [], [], []
-    for d in range(n_d):
-        lo, hi = Dn.indptr[d], Dn.indptr[d + 1]
-        idx, val = Dn.indices[lo:hi], Dn.data[lo:hi]
-        for i, vi in zip(idx, val, strict=True):
-            for j, vj in zip(idx, val, strict=True):
-                rows.append(i * n + j)
-                cols.append(d)
-                vals.append(vi * vj)
-    return sp.csr_matrix((vals, (rows, cols)), shape=(n * n, n_d))
+    for a in range(int(count.max(initial=0))):
+        for b in range(int(count.max(initial=0))):
+            ok = (count > a) & (count > b)
+            ea, eb = start[ok] + a, start[ok] + b
+            rows.append(i[ea] * n + i[eb])
+            cols.append(d[ea])
+            vals.append(v[ea] * v[eb])
+    if not rows:
+        return sp.csr_matrix((n * n, n_d))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(n * n, n_d))
 
 
 def make_system(mna: MNA) -> System:
