@@ -22,7 +22,7 @@ import numpy as np
 from .characterization import Characterization
 from .devices.catalog import parameter_docs
 from .devices.characterize import FREQUENCY_RATIO
-from .devices.figures_of_merit import fit_exponent
+from .devices.figures_of_merit import balanced, fit_exponent
 
 DPI = 90
 """Resolution of the figures [dots per inch]: small files, fit to commit."""
@@ -149,8 +149,11 @@ def log_axis(result: Characterization) -> bool:
     return bool(logarithmic < linear)
 
 
-def _g(x: float | None) -> str:
-    return "none" if x is None else f"{x:.4g}"
+def _symmetric(result: Characterization) -> str:
+    point = result.metrics.symmetric_point
+    if point is not None:
+        return f"{point:.4g} S"
+    return "none (Δg₊ ≈ Δg₋ throughout)" if balanced(result.table) else "none"
 
 
 def summary_md(result: Characterization) -> bytes:
@@ -181,8 +184,7 @@ def summary_md(result: Characterization) -> bytes:
               f"| mean Δg₊, mean Δg₋ per pulse (trains) | {m.mean_dg_plus:.4g} S, "
               f"{m.mean_dg_minus:.4g} S |",
               f"| asymmetry Δg₊ / Δg₋ at g = {m.asymmetry_at:.4g} S | {m.asymmetry:.4g} |",
-              f"| symmetric point (Δg₊ = Δg₋) | {_g(m.symmetric_point)}"
-              f"{' S' if m.symmetric_point is not None else ''} |",
+              f"| symmetric point (Δg₊ = Δg₋) | {_symmetric(result)} |",
               f"| nonlinearity ν₊, ν₋ (fitted exponent) | {m.nu_plus:.3g}, {m.nu_minus:.3g} |",
               f"| step ratio max/min Δg₊, Δg₋ | {m.step_ratio_plus:.4g}, "
               f"{m.step_ratio_minus:.4g} |",

@@ -145,9 +145,26 @@ def _both(table: np.ndarray) -> np.ndarray:
     return table[np.isfinite(table[:, 1]) & np.isfinite(table[:, 2])]
 
 
-def symmetric_point(table: np.ndarray) -> float | None:
-    """The g [S] where dg_plus − dg_minus first changes sign in ``table``, or None."""
+BALANCED = 0.01
+"""Steps that differ by less than this fraction of the mean step balance everywhere [1]."""
+
+
+def balanced(table: np.ndarray) -> bool:
+    """True when dg_plus and dg_minus agree within BALANCED of the mean step on every row
+    where both are defined (a linear-step device: no single symmetric point)."""
     both = _both(table)
+    if not len(both):
+        return False
+    scale = 0.5 * float(np.mean(both[:, 1] + both[:, 2]))
+    return bool(np.all(np.abs(both[:, 1] - both[:, 2]) <= BALANCED * scale))
+
+
+def symmetric_point(table: np.ndarray) -> float | None:
+    """The g [S] where dg_plus − dg_minus first changes sign in ``table``; None if it
+    never does, or if the steps are :func:`balanced` throughout."""
+    both = _both(table)
+    if balanced(table):
+        return None
     d = both[:, 1] - both[:, 2]
     for k in range(len(d) - 1):
         if d[k] == 0:
