@@ -22,7 +22,7 @@ import numpy as np
 from .characterization import Characterization
 from .devices.catalog import parameter_docs
 from .devices.characterize import FREQUENCY_RATIO
-from .devices.figures_of_merit import balanced, fit_exponent
+from .devices.figures_of_merit import balanced_rows, fit_exponent
 
 DPI = 90
 """Resolution of the figures [dots per inch]: small files, fit to commit."""
@@ -153,7 +153,8 @@ def _symmetric(result: Characterization) -> str:
     point = result.metrics.symmetric_point
     if point is not None:
         return f"{point:.4g} S"
-    return "none (Δg₊ ≈ Δg₋ throughout)" if balanced(result.table) else "none"
+    equal, rows = balanced_rows(result.table)
+    return f"none (Δg₊ = Δg₋ within 1 % on {equal} of {rows} rows)" if equal else "none"
 
 
 def summary_md(result: Characterization) -> bytes:

@@ -23,6 +23,7 @@ from spicelearn.devices.characterize import (
 )
 from spicelearn.devices.figures_of_merit import (
     asymmetry_at,
+    balanced_rows,
     fit_exponent,
     lobe_areas,
     response_table,
@@ -78,8 +79,9 @@ def test_response_table_is_nan_where_a_polarity_never_came() -> None:
     assert np.all(np.isnan(table[table[:, 0] < 0.5, 2]))
     assert np.allclose(table[table[:, 0] > 0.55, 2], 0.05)
     assert symmetric_point(np.array([[1.0, 2.0, 1.0], [2.0, 3.0, 1.0]])) is None
-    noisy = np.array([[1.0, 1.0, 1.004], [2.0, 1.0, 0.996], [3.0, 1.0, 1.0]])
-    assert symmetric_point(noisy) is None  # balanced throughout: no single point
+    noisy = np.array([[1.0, 1.0, 0.95], [2.0, 1.0, 1.004], [3.0, 1.0, 0.996], [4.0, 1.0, 1.0]])
+    assert symmetric_point(noisy) is None  # equal but for noise: no single point
+    assert balanced_rows(noisy) == (3, 4)
     crossing = np.array([[1.0, 1.0, 1.2], [2.0, 1.0, 0.8], [3.0, 1.0, 0.8]])
     assert symmetric_point(crossing) == pytest.approx(1.5)
 

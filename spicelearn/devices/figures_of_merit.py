@@ -146,29 +146,37 @@ def _both(table: np.ndarray) -> np.ndarray:
 
 
 BALANCED = 0.01
-"""Steps that differ by less than this fraction of the mean step balance everywhere [1]."""
+"""Steps that differ by less than this fraction of the mean step count as equal [1]."""
 
 
-def balanced(table: np.ndarray) -> bool:
-    """True when dg_plus and dg_minus agree within BALANCED of the mean step on every row
-    where both are defined (a linear-step device: no single symmetric point)."""
+def _balance(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows where both are defined, mask of those whose steps are equal within BALANCED)."""
     both = _both(table)
     if not len(both):
-        return False
+        return both, np.zeros(0, dtype=bool)
     scale = 0.5 * float(np.mean(both[:, 1] + both[:, 2]))
-    return bool(np.all(np.abs(both[:, 1] - both[:, 2]) <= BALANCED * scale))
+    return both, np.abs(both[:, 1] - both[:, 2]) <= BALANCED * scale
+
+
+def balanced_rows(table: np.ndarray) -> tuple[int, int]:
+    """(rows whose dg_plus and dg_minus agree within BALANCED of the mean step, rows
+    where both are defined)."""
+    both, equal = _balance(table)
+    return int(equal.sum()), len(both)
 
 
 def symmetric_point(table: np.ndarray) -> float | None:
-    """The g [S] where dg_plus − dg_minus first changes sign in ``table``; None if it
-    never does, or if the steps are :func:`balanced` throughout."""
-    both = _both(table)
-    if balanced(table):
-        return None
+    """The g [S] where dg_plus − dg_minus first changes sign in ``table``, or None.
+
+    Rows whose steps are equal within BALANCED are skipped, so that a device
+    with equal steps everywhere (a linear step) does not get a symmetric point
+    from numerical noise; the crossing is interpolated between the two rows
+    around it that differ.
+    """
+    both, equal = _balance(table)
+    both = both[~equal]
     d = both[:, 1] - both[:, 2]
     for k in range(len(d) - 1):
-        if d[k] == 0:
-            return float(both[k, 0])
         if d[k] * d[k + 1] < 0:
             g0, g1 = both[k, 0], both[k + 1, 0]
             return float(g0 + (g1 - g0) * d[k] / (d[k] - d[k + 1]))
