@@ -35,7 +35,8 @@ def _dry_run(sweep_file: Path, out: Path | None) -> None:
               help="Output folder: cells/<id>/ run folders, results.csv, results.md, plots/.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Address of a running Dask scheduler (tcp://host:port) to run the cells "
-                   "on; its workers must see --out at the same path.")
+                   "on; its workers (dask worker ADDRESS --nthreads 1) must see --out at the "
+                   "same path.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes of the local Dask cluster (1 thread each)  "
                    "[default: the usable CPUs].")

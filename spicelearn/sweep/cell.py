@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import RunDirError, SimulationError, SpicelearnError, printable
 from .folder import cell_state, run_id_in
+from .results import cell_stats
 
 FAIL_HOOK = "SPICELEARN_TEST_FAIL_CELL"
 
@@ -59,8 +60,10 @@ def run_cell(folder: str, config: str, run_id: str, epochs: int) -> dict[str, An
         epochs: epochs the cell trains.
 
     Returns:
-        ``{"id", "status" ("done" | "failed"), "error", "wall_time" [s],
-        "resumed_from" (epoch or None), "host", "pid", "worker"}``.
+        The cell's report: ``{"id", "status" ("done" | "failed"), "error",
+        "wall_time" [s], "resumed_from" (epoch or None), "host", "pid", "worker",
+        "stats"}``, ``stats`` being its metrics columns of the results
+        (:func:`~.results.cell_stats`).
     """
     t0 = time.perf_counter()
     status, error, resumed_from = "done", "", None
@@ -85,4 +88,5 @@ def run_cell(folder: str, config: str, run_id: str, epochs: int) -> dict[str, An
         status, error = "failed", error_message(exc)
     return {"id": run_id, "status": status, "error": error,
             "wall_time": time.perf_counter() - t0, "resumed_from": resumed_from,
-            "host": socket.gethostname(), "pid": os.getpid(), "worker": _worker_name()}
+            "host": socket.gethostname(), "pid": os.getpid(), "worker": _worker_name(),
+            "stats": cell_stats(path)}

@@ -6,7 +6,8 @@ ngspice at a time; its scheduler hands a worker its next cell only when the
 worker is free (worker saturation 1.0), so no cell waits behind a long one;
 a cell whose worker process dies is tried once more (on a fresh worker), then
 fails. Dask's own log messages are silenced (failures are reported per cell).
-Its dashboard is started (on a free port) only when bokeh is installed.
+Its HTTP server takes a free port; its address is shown as the dashboard only
+when bokeh is installed (without bokeh it serves no dashboard).
 
 Existing: ``--scheduler ADDRESS``; a scheduler that does not answer within
 :data:`CONNECT_TIMEOUT` seconds is a :class:`SweepError`. The workers of an
@@ -78,15 +79,15 @@ def open_cluster(scheduler: str | None, workers: int | None) -> Iterator[Cluster
             client.close()
         return
     n = workers or default_workers()
-    dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
+    bokeh = importlib.util.find_spec("bokeh") is not None
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
                           "distributed.scheduler.allowed-failures": 1}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=dashboard, silence_logs=logging.CRITICAL)
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
     try:
         client = Client(cluster, set_as_default=False)
         try:
-            link = client.dashboard_link if dashboard is not None else None
+            link = client.dashboard_link if bokeh else None
             yield Cluster(client, f"a local Dask cluster of {n} worker process"
                           f"{'es' if n > 1 else ''} (1 thread each)", link, n, local=True)
         finally:

@@ -221,6 +221,7 @@ def expand(doc: dict[str, Any], path: Path) -> Sweep:
     cells: list[Cell] = []
     seen: dict[str, Cell] = {}
     rows = itertools.product(*(range(len(a.rows)) for a in axes))
+    total = math.prod(len(a.rows) for a in axes)
     for index, positions in enumerate(rows):
         values = {k: v for a, p in zip(axes, positions, strict=True)
                   for k, v in zip(a.keys, a.rows[p], strict=True)}
@@ -229,7 +230,6 @@ def expand(doc: dict[str, Any], path: Path) -> Sweep:
             set_key(raw, k, v)
         set_key(raw, "training.workers", 1)
         cell = Cell(index, "", values, tuple(positions), {})
-        total = math.prod(len(a.rows) for a in axes)
         try:
             run_id, resolved = _resolve(raw)
         except SpicelearnError as exc:

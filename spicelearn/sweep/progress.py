@@ -1,8 +1,9 @@
 """The progress display of a sweep, on stderr.
 
-On a terminal: one bar (cells finished of all cells) with the cells running and
-failed, the elapsed time and an estimate of the time left. Elsewhere (a log
-file, a pipe): one line per finished cell with the same counts. The estimate is
+On a terminal: one line per finished cell above a bar (cells finished of all
+cells) with the cells running and failed, the elapsed time and an estimate of
+the time left. Elsewhere (a log file, a pipe): one line per finished cell
+followed by the same counts. The estimate is
 (cells left) × (elapsed time) / (cells finished in this run): it already counts
 the workers running in parallel.
 """
@@ -42,8 +43,8 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total, initial=skipped, file=self.stream, unit="cell",
-                             dynamic_ncols=True, bar_format="{bar} {n_fmt}/{total_fmt} cells "
-                             "{postfix}")
+                             dynamic_ncols=True,
+                             bar_format="{bar} {n_fmt}/{total_fmt} cells{postfix}")
             self._refresh()
 
     def note(self, text: str) -> None:
@@ -86,6 +87,7 @@ class Progress:
         else:
             self.failed += 1
         if self._bar is not None:
+            self.note(what)
             self._refresh()
         else:
             self.note(f"{what} | {self.status()}")

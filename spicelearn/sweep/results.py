@@ -111,10 +111,10 @@ class Row:
         return self.stats["status"] == "done"
 
 
-def make_row(cell: Cell, folder: Path, status: str, error: str,
+def make_row(cell: Cell, stats: dict[str, Any] | Path, status: str, error: str,
              cell_time: float | None) -> Row:
-    """The row of ``cell`` whose run folder is ``folder``."""
-    stats = cell_stats(folder)
+    """The row of ``cell`` from its metrics columns (or its run folder, to read them from)."""
+    stats = cell_stats(stats) if isinstance(stats, Path) else dict(stats)
     stats.update(status=status, error=error, cell_time_s=cell_time)
     return Row(cell, stats)
 

@@ -6,7 +6,8 @@ Order (nothing is written before the cluster answers):
 2. the cluster is started or connected (:mod:`.cluster`);
 3. the folder is created and locked, ``sweep.json`` and the cells' configs written;
 4. cells already done are skipped; every other cell is one task (:func:`.cell.run_cell`):
-   new cells train, interrupted ones resume from their newest checkpoint;
+   new cells train, interrupted ones resume from their newest checkpoint; the task
+   returns the cell's report and results row;
 5. as tasks finish, each cell's record and ``results.csv`` are written; a failed
    cell records its error and the others go on;
 6. ``results.csv``, the plots and ``results.md`` (with the timing) are written.
@@ -43,6 +44,7 @@ from .results import Row, make_row, plot_results, write_csv, write_markdown
 
 POLL = 0.25
 """Seconds between two looks at the tasks [s]."""
+_FINISHED = ("finished", "error", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,10 @@ def _run_cells(client: Any, out: Path, cells: list[Cell], rows: dict[str, Row],
     last_look = 0.0
     try:
         while pending:
-            finished = [f for f in pending if f.status != "pending"]
+            if client.status in ("closing", "closed"):
+                raise SweepError("lost the connection to the Dask scheduler; run the same "
+                                 "command again to continue")
+            finished = [f for f in pending if f.status in _FINISHED]
             for f in finished:
                 pending.discard(f)
                 cell = futures[f]
@@ -167,9 +172,10 @@ def _run_cells(client: Any, out: Path, cells: list[Cell], rows: dict[str, Row],
                     report = f.result()
                 except Exception as exc:  # the worker died, or the task was cancelled
                     report = _failure_report(cell, exc)
+                stats = report.pop("stats", None) or cell_dir(out, cell)
                 write_record(out, cell, report)
                 total_time += report["wall_time"] or 0.0
-                row = make_row(cell, cell_dir(out, cell), report["status"], report["error"],
+                row = make_row(cell, stats, report["status"], report["error"],
                                report["wall_time"])
                 rows[cell.id] = row
                 write_csv(out, sweep, [rows[c.id] for c in sweep.cells])
@@ -238,6 +244,8 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None,
                      f"{len(todo)} to run" + (f" on {where}" if todo else ""))
         if cluster is not None and cluster.dashboard:
             display.note(f"Dask dashboard: {cluster.dashboard}")
+        elif cluster is not None and cluster.local:
+            display.note("no Dask dashboard (it needs bokeh: pip install 'spicelearn[dashboard]')")
         cell_time = 0.0
         try:
             if cluster is not None:
