@@ -84,6 +84,18 @@ network.diode = [{kind = "none"}, {kind = "ideal", v_hi = 0.1, v_lo = -0.1}]
     assert s.cells[0].config["network"]["devices"]["model"] == "ideal"
 
 
+def test_keys_inside_a_swept_table_are_set_after_the_table(tmp_path):
+    s = load_sweep(_sweep(tmp_path, """
+[grid]
+network.devices = [{model = "ideal", g_max = 2e-3}, {model = "ideal", g_max = 5e-3}]
+[[zip]]
+network.devices.g_min = [1e-6, 1e-5]
+"""))
+    devices = [c.config["network"]["devices"] for c in s.cells]
+    assert [(d["g_min"], d["g_max"]) for d in devices] == [(1e-6, 2e-3), (1e-5, 2e-3),
+                                                           (1e-6, 5e-3), (1e-5, 5e-3)]
+
+
 @pytest.mark.parametrize("grid, expected", [
     ("[grid]\nnetwork.foo = [1, 2]\n",
      "sweep cell 1 of 2 (network.foo = 1): unknown config key 'network.foo'"),
@@ -102,8 +114,6 @@ network.diode = [{kind = "none"}, {kind = "ideal", v_hi = 0.1, v_lo = -0.1}]
     ("[[zip]]\nseed = [0, 1]\nnetwork.hidden = [[2]]\n",
      "zip group 1: 'network.hidden' has 1 values but 'seed' has 2"),
     ("[grid]\nseed = [0]\n[[zip]]\nseed = [1]\n", "'seed' is swept twice"),
-    ("[grid]\nnetwork.diode = [{}]\n[[zip]]\nnetwork.diode.v_hi = [0.1]\n",
-     "swept keys 'network.diode' and 'network.diode.v_hi' overlap"),
     ("[grid]\nseed.x = [1]\n", "cannot sweep 'seed.x': config key 'seed' is not a table"),
     ("[grid]\ntraining.workers = [1, 2]\n", "'training.workers' cannot be swept"),
     ("[grid]\nseed = [0, 0]\n", "sweep cells 1 (seed = 0) and 2 (seed = 0) are the same run"),
