@@ -17,11 +17,15 @@ engine changes with ``alter`` when conductances change (:func:`device_values`):
 
       BRw1_0_3 x0p h1_3 I=(sinh(0.05*(V(x0p,h1_3)))/0.05) m=0.00081
 
-  Measured on the 4,840-device bench network with KLU (ngspice 46, CPU time of
-  a 1,001-point DC sweep, 3 Newton iterations per point): 5.6 s with the
-  multiplier against 22 s (wall) with the state held by a DC source on a node of
-  its own (``I = g(V(x))·h(V(a,b))``, ``Vx x 0 DC x``), which doubles the
-  unknowns and evaluates the longer expression; so the multiplier it is.
+  Measured on the 4,840-device bench network of Yakopcic devices (ngspice 46
+  with KLU and one OpenMP thread, ``ngspice -b``, the engine's sweep form over
+  1,000 random samples, 3 Newton iterations per sample; user CPU time): 6.0 s
+  with the multiplier against 21.9 s with the state held by a DC source on a
+  node of its own (``I = g(V(x))·h(V(a,b))``, ``Vx x 0 DC x``), which doubles
+  the unknowns and evaluates a longer expression; so the multiplier it is. (The
+  same network of resistors: 0.4 s. ngspice evaluates a B-source by walking
+  its expression tree and one derivative tree per node it reads: even
+  ``I=sinh(0.05*V(a,b))`` alone costs 4.1 s.)
 * ``osdi`` — ``rendering = "verilog-a"``: the model's Verilog-A module
   (``device_models/<model>.va``, compiled to OSDI on demand) as ``N`` instances
   of one ``.model`` card with ``frozen=1``, each pinned to its state ``x0``;
@@ -30,8 +34,9 @@ engine changes with ``alter`` when conductances change (:func:`device_values`):
       .model memdev yakopcic r_on=100.0 ... frozen=1
       NRw1_0_3 x0p h1_3 memdev x0=0.07
 
-  The same sweep: 2.5 s, 2.3 times faster than the B-sources (compiled code
-  against ngspice's expression trees).
+  The same sweep: 2.1 s, 2.9 times faster than the B-sources (compiled code
+  against ngspice's expression trees), although every instance adds its state
+  node to the matrix.
 
 The static form of an ``osdi`` netlist loads its compiled module itself
 (``.control`` / ``pre_osdi <file>`` / ``.endc``, the file in the OSDI cache of
