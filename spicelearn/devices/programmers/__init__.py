@@ -1,0 +1,30 @@
+"""Programmers: desired conductance changes become device states through pulses.
+
+The seam (:class:`Programmer`, :class:`ProgramResult`), the ``ideal`` and
+``pulse`` programmers, pulse schemes with per-model defaults, the response
+tables and exact pulse integration, and the programming non-idealities. The
+``spice`` and ``array`` programmers, which run ngspice, live in
+:mod:`spicelearn.engines.programming` (the device library never imports the
+engines).
+"""
+
+from .base import Programmer, ProgramResult, PulsePlan
+from .ideal import IdealProgrammer
+from .integrate import integrate_pulse
+from .nonideal import (
+    SPREAD_PARAMETERS,
+    DevicePopulation,
+    NonIdealities,
+    quantize,
+    read_conductances,
+)
+from .planning import PlannedPulses, plan_pulses
+from .pulse import PulseProgrammer, pinned_energy
+from .schemes import PULSE_AMPLITUDES, SCHEMES, PulseScheme, check_scheme, pulse_scheme
+from .tables import response_table
+
+__all__ = ["PULSE_AMPLITUDES", "SCHEMES", "SPREAD_PARAMETERS", "DevicePopulation",
+           "IdealProgrammer", "NonIdealities", "PlannedPulses", "ProgramResult", "Programmer",
+           "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme", "integrate_pulse",
+           "pinned_energy", "plan_pulses", "pulse_scheme", "quantize", "read_conductances",
+           "response_table"]
