@@ -337,3 +337,20 @@ def test_a_scheduler_that_does_not_answer_is_reported_within_10_s(finished, run_
                              "within 10 s")
     assert took < 12
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_bench_sweep_runs_one_then_two_workers_and_reports_the_ratio(tmp_path):
+    part = _write_sweep(tmp_path / "part", GRID.replace("seed = [0, 1]", "seed = [0]"))
+    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("spicelearn-bench-sweep-*"))
+    proc = subprocess.run(CLI + ["bench", "sweep", str(part), "--json"], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["cells"] == 2 and [run["workers"] for run in r["runs"]] == [1, 2]
+    one, two = r["runs"]
+    assert r["speedup_wall"] == pytest.approx(one["wall_s"] / two["wall_s"])
+    assert r["speedup_cells"] == pytest.approx(one["cells_s"] / two["cells_s"])
+    assert all(run["cell_time_sum_s"] > 0 for run in r["runs"])
+    after = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("spicelearn-bench-sweep-*"))
+    assert after == before  # the runs' folders are removed

@@ -129,6 +129,7 @@ def bench_sweep(sweep_file: Path, workers: int, as_json: bool) -> None:
     for run in r["runs"]:
         click.echo(f"  {run['workers']} worker{'s' if run['workers'] > 1 else ' '}: wall "
                    f"{run['wall_s']:7.1f} s (cluster start {run['start_s']:.1f} s, cells "
-                   f"{run['cells_s']:.1f} s, results {run['results_s']:.1f} s)")
+                   f"{run['cells_s']:.1f} s, results {run['results_s']:.1f} s; load average "
+                   f"{run['load_before']:.1f} -> {run['load_after']:.1f})")
     click.echo(f"speed-up of {workers} workers over 1: {r['speedup_wall']:.2f}x wall time, "
                f"{r['speedup_cells']:.2f}x cells")

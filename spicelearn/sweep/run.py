@@ -3,7 +3,7 @@
 Order (nothing is written before the cluster answers):
 
 1. the output folder is checked (reading only: a different sweep is refused);
-2. the cluster is started or connected (:mod:`.cluster`);
+2. the cluster is started or connected (:mod:`.cluster`), unless every cell is done;
 3. the folder is created and locked, ``sweep.json`` and the cells' configs written;
 4. cells already done are skipped; every other cell is one task (:func:`.cell.run_cell`):
    new cells train, interrupted ones resume from their newest checkpoint; the task
