@@ -289,6 +289,9 @@ def test_train_on_devices_end_to_end(tmp_path, run_cli, devices):
     x_lo, x_hi = model.state_bounds()
     assert np.all((states >= x_lo - 1e-9) & (states <= x_hi + 1e-9))
     assert np.allclose(model.conductance(states), last, rtol=1e-12)
+    report = (out / "report.md").read_text()
+    if resolved["model"] != "ideal":
+        assert f"{resolved['model']} devices ({resolved['rendering']})" in report
     code, stdout, _ = run_cli(["evaluate", out])
     assert code == 0 and "test" in stdout
 

@@ -149,7 +149,9 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         f"| dataset | {d['dataset']}: {n_train} training, {n_test} test samples "
         f"(inputs ±{d['scale']:g} V) |",
         f"| network | {net.get('name')} {sizes}, {circuit.n_devices} devices in "
-        f"{len(circuit.layer_sizes)} layers, g ∈ [{circuit.g_min:g}, {circuit.g_max:g}] S |",
+        f"{len(circuit.layer_sizes)} layers, g ∈ [{circuit.g_min:g}, {circuit.g_max:g}] S"
+        + ("" if circuit.model.name == "ideal" else
+           f", {circuit.model.name} devices ({circuit.device_rendering})") + " |",
         f"| engine | {engine} (workers {t['workers']}) |",
         f"| rule | EqProp, {t['nudging']} nudging, β = {t['beta']:g}, cost {t['cost']} |",
         f"| optimizer | {t['optimizer']}, lr {t['lr']}, schedule {t['schedule']}, "
