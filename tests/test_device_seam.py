@@ -31,6 +31,8 @@ from spicelearn.learning.costs import MSE
 from spicelearn.learning.eqprop import energy_gradient
 from spicelearn.learning.programmer import IdealProgrammer
 from spicelearn.netlist.devices import device_form
+from spicelearn.netlist.draw import crossbar_grid
+from spicelearn.netlist.parse import parse_netlist_file
 from spicelearn.netlist.render import render_netlist
 from spicelearn.network.from_config import build_circuit, network_from_config
 from spicelearn.run_config import load_run_config
@@ -357,3 +359,39 @@ def test_verilog_a_that_does_not_compile(tmp_path, run_cli, monkeypatch):
                   "(at yakopcic.va:6:")
     assert "\x1b" not in line
     _fails(run_cli, tmp_path, ["netlist", cfg, "-o"], "Verilog-A compilation failed")
+
+
+@pytest.mark.parametrize("rendering", ["behavioural", "verilog-a"])
+def test_inspect_reads_memristor_netlists(tmp_path, run_cli, rendering):
+    """Devices written as B-sources count with g = m; OSDI instances with their state x0."""
+    c = network("yakopcic", rendering)
+    path = tmp_path / "y.cir"
+    path.write_text(render_netlist(c))
+    code, stdout, stderr = run_cli(["inspect", path, "--json", "--graph", tmp_path / "y.graphml"])
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["problems"] == []
+    assert report["devices"]["count"] == c.n_devices
+    if rendering == "behavioural":
+        assert report["elements"]["B"] == c.n_devices
+        assert report["devices"]["g_min"] == pytest.approx(c.g.min(), rel=1e-11)
+        assert report["devices"]["g_max"] == pytest.approx(c.g.max(), rel=1e-11)
+        assert (tmp_path / "y.graphml").read_text().count('<data key="d8">') == c.n_devices
+    else:
+        assert report["elements"]["N"] == c.n_devices and report["devices"]["g_min"] is None
+        assert report["devices"]["x0_min"] == pytest.approx(c.state.min(), rel=1e-11)
+        assert report["devices"]["x0_max"] == pytest.approx(c.state.max(), rel=1e-11)
+
+
+@pytest.mark.parametrize("rendering", ["behavioural", "verilog-a"])
+def test_draw_a_memristor_crossbar(tmp_path, run_cli, rendering):
+    table = {"kind": "crossbar", "rows": 3, "cols": 2,
+             "devices": {"model": "stanford_pku", "rendering": rendering}}
+    c = build_circuit(network_from_config(table, seed=0))
+    path = tmp_path / "xb.cir"
+    path.write_text(render_netlist(c))
+    code, stdout, stderr = run_cli(["inspect", path, "--draw", tmp_path / "xb.png"])
+    assert code == 0, stderr
+    png = (tmp_path / "xb.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert crossbar_grid(parse_netlist_file(path)) == (3, 2)  # drawn as a crossbar
