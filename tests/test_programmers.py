@@ -259,7 +259,6 @@ def test_same_generator_same_result() -> None:
     ("yakopcic", {"v_up": 4.0}, "valid region"),
     ("pershin", {"v_up": -1.0}, "does not raise"),
     ("vteam", {"v_up": 0.5, "v_down": -0.3}, "does not raise"),
-    ("yakopcic", {"widht": 1e-6}, "unknown pulse parameter"),
     ("yakopcic", {"width": -1e-6}, "must be > 0"),
     ("yakopcic", {"max_pulses": 0}, "max_pulses"),
 ])
@@ -272,9 +271,13 @@ def test_bad_schemes_refused(name: str, params: dict, match: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_unknown_scheme_refused() -> None:
+def test_unknown_scheme_and_parameters_refused_at_construction() -> None:
     with pytest.raises(DeviceModelError, match="unknown pulse scheme 'pwn'"):
         pulse_scheme(make_device_model("mms"), "pwn")
+    with pytest.raises(DeviceModelError, match="unknown pulse scheme 'pwn'"):
+        PulseProgrammer("pwn")
+    with pytest.raises(DeviceModelError, match="unknown pulse parameter 'widht'"):
+        PulseProgrammer(widht=1e-6)
 
 
 # -- non-idealities -------------------------------------------------------------------------

@@ -118,12 +118,32 @@ def _run(deck: Deck, control: list[str], options: str, timeout: float,
          prefix: str) -> Path:
     if deck.simulator != "ngspice":
         raise UsageError(f"an ngspice runner got a {deck.simulator} deck")
+    return run_ngspice_batch(deck.text, control, verilog_a=deck.verilog_a, options=options,
+                             timeout=timeout, label=f"{deck.form} bench", prefix=prefix)
+
+
+def run_ngspice_batch(text: str, control: Sequence[str], *, verilog_a: str | None = None,
+                      options: str = "", timeout: float = 600.0, label: str = "deck",
+                      prefix: str = "spicelearn-run-") -> Path:
+    """Run the circuit ``text`` with ``control`` commands in ``ngspice -b``; its scratch folder.
+
+    ``text`` holds the title and the circuit (no ``.control``, no ``.end``);
+    ``options`` is an ``.options`` line; ``verilog_a`` names a module file in
+    ``device_models/`` to compile and load with ``pre_osdi``. The folder holds
+    ``deck.cir``, ``transcript.log`` and whatever the commands write; the caller
+    reads and removes it.
+
+    Raises:
+        SimulationError: ngspice is missing, fails, reports an error or times out
+            (the deck and the transcript are kept and named; ``label`` names the run).
+        DeviceModelError: the Verilog-A module does not compile.
+    """
     exe = find_ngspice()
-    pre = [f"pre_osdi {compile_verilog_a(deck.verilog_a)}"] if deck.verilog_a else []
+    pre = [f"pre_osdi {compile_verilog_a(verilog_a)}"] if verilog_a else []
     work = Path(tempfile.mkdtemp(prefix=prefix))
     netlist = work / "deck.cir"
     transcript = work / "transcript.log"
-    netlist.write_text(deck.text + options + "\n.control\n"
+    netlist.write_text(text + options + "\n.control\n"
                        + "\n".join([*pre, "set filetype=binary", *control]) + "\n.endc\n.end\n")
     try:
         out = subprocess.run([str(exe), "-b", str(netlist)], cwd=work, capture_output=True,
@@ -138,8 +158,7 @@ def _run(deck: Deck, control: list[str], options: str, timeout: float,
     bad = _ERROR_LINE.search(transcript.read_text())
     if out is None or out.returncode != 0 or bad:
         detail = bad.group(0).strip() if bad else status
-        raise SimulationError(f"ngspice failed on the {deck.form} bench ({detail})",
-                              netlist, transcript)
+        raise SimulationError(f"ngspice failed on the {label} ({detail})", netlist, transcript)
     return work
 
 

@@ -9,6 +9,7 @@ engines).
 """
 
 from .base import Programmer, ProgramResult, PulsePlan
+from .decks import RENDERINGS, ProgrammingDeck, render_programming
 from .ideal import IdealProgrammer
 from .integrate import integrate_pulse
 from .nonideal import (
@@ -23,8 +24,8 @@ from .pulse import PulseProgrammer, pinned_energy
 from .schemes import PULSE_AMPLITUDES, SCHEMES, PulseScheme, check_scheme, pulse_scheme
 from .tables import response_table
 
-__all__ = ["PULSE_AMPLITUDES", "SCHEMES", "SPREAD_PARAMETERS", "DevicePopulation",
+__all__ = ["PULSE_AMPLITUDES", "RENDERINGS", "SCHEMES", "SPREAD_PARAMETERS", "DevicePopulation",
            "IdealProgrammer", "NonIdealities", "PlannedPulses", "ProgramResult", "Programmer",
-           "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme", "integrate_pulse",
-           "pinned_energy", "plan_pulses", "pulse_scheme", "quantize", "read_conductances",
-           "response_table"]
+           "ProgrammingDeck", "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme",
+           "integrate_pulse", "pinned_energy", "plan_pulses", "pulse_scheme", "quantize",
+           "read_conductances", "render_programming", "response_table"]

@@ -20,6 +20,7 @@ range, nonlinear and asymmetric response, one pulse's granularity, spread, noise
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from .base import Programmer, ProgramResult, PulsePlan
 from .integrate import integrate_pulse
 from .nonideal import DevicePopulation, NonIdealities
 from .planning import PlannedPulses, plan_pulses
-from .schemes import PulseScheme, check_scheme, pulse_scheme
+from .schemes import SCHEMES, PulseScheme, check_scheme, pulse_scheme
 from .tables import response_table
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
@@ -71,6 +72,14 @@ class PulseProgrammer(Programmer):
         super().__init__(nonideal, seed)
         if isinstance(scheme, PulseScheme) and pulse_params:
             raise DeviceModelError("give pulse parameters in the PulseScheme, not beside it")
+        known = {f.name for f in fields(PulseScheme)} - {"kind"}
+        for key in pulse_params:
+            if key not in known:
+                raise DeviceModelError(f"unknown pulse parameter {key!r} (known: "
+                                       f"{', '.join(sorted(known))})")
+        if not isinstance(scheme, PulseScheme) and scheme not in SCHEMES:
+            raise DeviceModelError(f"unknown pulse scheme {scheme!r} (known: "
+                                   f"{', '.join(SCHEMES)})")
         self.scheme = scheme
         self.pulse_params = dict(pulse_params)
         self.exact = bool(exact)
