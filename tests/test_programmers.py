@@ -108,6 +108,27 @@ def test_vector_integration_equals_scalar_solves(name: str) -> None:
         assert abs(energy[i] - y[1]) < 1e-6 * abs(y[1])
 
 
+@pytest.mark.parametrize("name", DYNAMIC)
+def test_identical_table_over_the_whole_range(name: str) -> None:
+    """One and ten table pulses == the exact ODE within 1e-6 of the range, bounds included."""
+    model = make_device_model(name)
+    lo, hi, span = _span(model)
+    s = pulse_scheme(model)
+    x = np.concatenate([[lo, hi], lo + span * np.random.default_rng(3).uniform(0, 1, 100),
+                        lo + span * np.geomspace(1e-5, 0.05, 20), hi - span * np.geomspace(
+                            1e-5, 0.05, 20)])
+    for p in (1, -1):
+        table = response_table(model, s, p)
+        xt, xe, et, ee = x.copy(), x.copy(), np.zeros(x.size), np.zeros(x.size)
+        for _ in range(10):
+            after, de = table.at(xt)
+            xt, et = after[:, 0], et + de[:, 0]
+            xe, e1 = integrate_pulse(model, xe, s.amplitude(p), s.width, s.rise, s.fall, s.gap)
+            ee = ee + e1
+            assert np.max(np.abs(xt - xe)) < 1e-6 * span
+        np.testing.assert_allclose(et, ee, rtol=1e-4)
+
+
 @pytest.mark.parametrize("name", SEVERAL)
 def test_identical_table_equals_exact_ode(name: str) -> None:
     """Trains of identical pulses through the table == the exact ODE, within 1e-6 of the range."""

@@ -1,8 +1,9 @@
 """Response tables: the state after one pulse as a function of the state before it.
 
 For one model, scheme and polarity the exact pulse response
-(:func:`~.integrate.integrate_pulse`) is computed once on a uniform grid of
-states x_k spanning the state bounds, for every control value c_j of the scheme
+(:func:`~.integrate.integrate_pulse`) is computed once on a grid of states x_k
+spanning the state bounds, clustered towards them (Chebyshev–Lobatto points:
+the windows change fastest there), for every control value c_j of the scheme
 (one value for identical pulses; plateaus 0 … width_max for PWM; amplitude
 fractions from the onset of motion to 1 for PAM), all grid points integrated
 together as one vector ODE (for PWM, the plateau once per state, sampled at
@@ -11,9 +12,10 @@ Between grid states the response is a cubic spline in x (not-a-knot), between
 control values a Catmull–Rom cubic on the uniform control grid. The tables are
 cached per (model, scheme, polarity).
 
-Accuracy against integrating each device's own pulse (measured in
-``tests/test_programmers.py``): within 1e-6 of the state range per identical
-pulse (513 states). The PWM and PAM tables (129 states × 65 controls) only
+Accuracy against integrating each device's own pulse, over the whole state
+range (checked in ``tests/test_programmers.py``): within 1e-6 of the range per
+identical pulse (1025 states; 3e-7 for the HP drift near its ON state, 1e-8 or
+better for the other models). The PWM and PAM tables (129 states × 65 controls) only
 choose the plateau or amplitude (within 2e-4 of the range for the models
 tested, 3e-3 for the HP drift, whose rate grows 160-fold towards the ON
 state); the ``pulse`` programmer then integrates those pulses exactly.
@@ -31,7 +33,7 @@ from ..model import DeviceModel
 from .integrate import integrate_pulse, integrate_pulse_widths
 from .schemes import PulseScheme
 
-STATE_POINTS = 513
+STATE_POINTS = 1025
 """Grid states of an identical-pulse table."""
 STATE_POINTS_2D = 129
 """Grid states of a PWM or PAM table."""
@@ -114,7 +116,7 @@ def response_table(model: DeviceModel, scheme: PulseScheme, polarity: int) -> Re
     else:
         controls = np.linspace(amplitude_onset(model, a), 1.0, CONTROL_POINTS)
         n_x = STATE_POINTS_2D
-    xs = np.linspace(lo, hi, n_x)
+    xs = lo + (hi - lo) * 0.5 * (1.0 - np.cos(np.pi * np.arange(n_x) / (n_x - 1)))
     if scheme.kind == "pwm":
         after, energy = integrate_pulse_widths(model, xs, a, controls, scheme.rise,
                                                scheme.fall, scheme.gap)
