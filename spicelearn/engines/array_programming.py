@@ -91,8 +91,8 @@ class ArrayProgrammer(Programmer):
         deck = render_array(population, x, plan, scheme, self.shape, self.r_wire, self.bias,
                             self.step, self.rendering)
         t1 = time.perf_counter()
-        x_new, energies, t_ng, t_read = run_programming(deck, model, plan, self.settings)
-        self.last_run = StepRun(x_new, energies, t1 - t0, t_ng, t_read)
+        x_new, energies, t_ng, t_read, cpu = run_programming(deck, model, plan, self.settings)
+        self.last_run = StepRun(x_new, energies, t1 - t0, t_ng, t_read, cpu)
         energy, lines = energies[:x.size], energies[x.size:]
         x_new = population.pin(x_new)
         idle = plan.count == 0

@@ -15,7 +15,9 @@ own pulse train and starting from its current state
 
 Only the last time points are stored (``tstart`` just before the end, so a
 large deck stays small in memory and on disk; ``tmax = T`` so that ``tstart``
-does not limit the step) and the final states and energies are read back.
+does not limit the step) and the final states and delivered charges are read
+back; each device's energy is its charge times ``∫V·h dt / ∫h dt`` of its pulse
+(see :mod:`spicelearn.devices.programmers.decks`).
 Device-to-device spread is rendered (each device with its own parameters);
 cycle-to-cycle noise is applied to the result as the sum of the per-pulse
 noises of the train, ``Δx·(1 + σ·z/√n)`` (exact for equal steps); stuck
@@ -29,6 +31,7 @@ with the deck and the transcript kept.
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import time
 from dataclasses import dataclass
@@ -47,6 +50,7 @@ from ..devices.programmers import (
     PulseScheme,
     pinned_energy,
     plan_pulses,
+    pulse_integrals,
 )
 from ..devices.programmers.array_decks import ArrayDeck
 from ..devices.programmers.decks import ProgrammingDeck, render_programming, resolve_rendering
@@ -92,8 +96,9 @@ class SpiceSettings:
 class StepRun:
     """Final states and energies of one programming transient, and where the time went.
 
-    ``state`` and ``energy`` (m,) follow ``deck.devices``; times [s]: rendering,
-    the ngspice process (start-up, parse, analysis, output) and reading back.
+    ``state`` and ``energy`` (m,) follow the rendered devices; times [s]:
+    rendering, the ngspice process (start-up, parse, analysis, output; wall
+    clock and the CPU time it used) and reading back.
     """
 
     state: np.ndarray
@@ -101,15 +106,21 @@ class StepRun:
     render_time: float
     ngspice_time: float
     read_time: float
+    ngspice_cpu: float = float("nan")
 
 
 def run_programming(deck: ProgrammingDeck | ArrayDeck, model: DeviceModel, plan: PulsePlan,
-                    settings: SpiceSettings) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Run ``deck``; (final states, energies [J], ngspice time, read time [s]).
+                    settings: SpiceSettings
+                    ) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+    """Run ``deck``; (final states, integrals, ngspice wall time, read time, ngspice CPU time).
 
-    States and energies follow the deck's ``state_probes`` and ``energy_probes``;
-    for an :class:`ArrayDeck` the energies of the line drivers follow (the
-    energies array is then longer by rows + cols).
+    Times in seconds; the CPU time is the user + system time of the ngspice
+    process (less sensitive than the wall clock to other load on the machine).
+
+    States and integrals follow the deck's ``state_probes`` and ``energy_probes``,
+    unscaled: the charge each source delivered [C] for a
+    :class:`ProgrammingDeck`, each device's energy [J] for an :class:`ArrayDeck`,
+    followed there by the energies of the line drivers (rows + cols more).
 
     Raises:
         ConvergenceError: the transient's step fell below ngspice's minimum
@@ -121,6 +132,7 @@ def run_programming(deck: ProgrammingDeck | ArrayDeck, model: DeviceModel, plan:
     control = [f"tran {num(step)} {num(t_stop)} {num(t_stop - step / 2)} {num(t_stop)}"
                + (" uic" if deck.uic else ""), "write prog.raw"]
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         work = run_ngspice_batch(deck.text, control, verilog_a=deck.verilog_a,
                                  options=settings.options(model), timeout=settings.timeout,
@@ -129,6 +141,8 @@ def run_programming(deck: ProgrammingDeck | ArrayDeck, model: DeviceModel, plan:
     except SimulationError as exc:
         raise _convergence(exc, plan) from exc
     t1 = time.perf_counter()
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
     try:
         vectors = read_raw(work / "prog.raw")
         lo, hi = model.state_bounds()
@@ -140,7 +154,7 @@ def run_programming(deck: ProgrammingDeck | ArrayDeck, model: DeviceModel, plan:
                               work / "deck.cir", work / "transcript.log") from exc
     if not settings.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return state, energy, t1 - t0, time.perf_counter() - t1
+    return state, energy, t1 - t0, time.perf_counter() - t1, cpu
 
 
 def _convergence(exc: SimulationError, plan: PulsePlan) -> SimulationError:
@@ -196,9 +210,12 @@ class SpiceProgrammer(Programmer):
         if plan.count.any():
             deck = render_programming(population, x, plan, self.rendering)
             t1 = time.perf_counter()
-            states, energies, t_ng, t_read = run_programming(deck, model, plan, self.settings)
+            states, charges, t_ng, t_read, cpu = run_programming(deck, model, plan,
+                                                                 self.settings)
+            charge, work = pulse_integrals(model, plan)
+            energies = charges * work[deck.devices] / charge[deck.devices]
             x_new[deck.devices], energy[deck.devices] = states, energies
-            self.last_run = StepRun(states, energies, t1 - t0, t_ng, t_read)
+            self.last_run = StepRun(states, energies, t1 - t0, t_ng, t_read, cpu)
         x_new = self._noisy(model, x, x_new, plan, rng)
         stuck = population.stuck != 0
         if stuck.any():

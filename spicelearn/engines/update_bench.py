@@ -37,6 +37,7 @@ class UpdateTiming:
     render: float = float("nan")
     ngspice: float = float("nan")
     read: float = float("nan")
+    ngspice_cpu: float = float("nan")
 
 
 def update_scenario(model: DeviceModel, n: int, max_steps: int = 3,
@@ -66,8 +67,8 @@ def bench_update(programmer: Programmer, model: DeviceModel, n: int, *, max_step
         walls.append(time.perf_counter() - t0)
         run = getattr(programmer, "last_run", None)
         if run is not None:
-            parts.append((run.render_time, run.ngspice_time, run.read_time))
-    split = np.median(np.array(parts), axis=0) if parts else [float("nan")] * 3
+            parts.append((run.render_time, run.ngspice_time, run.read_time, run.ngspice_cpu))
+    split = np.median(np.array(parts), axis=0) if parts else [float("nan")] * 4
     return UpdateTiming(programmer.name, model.name, n, result.pulses, float(np.median(walls)),
                         *(float(v) for v in split))
 

@@ -20,12 +20,13 @@ from .nonideal import (
     read_conductances,
 )
 from .planning import PlannedPulses, plan_pulses
-from .pulse import PulseProgrammer, pinned_energy
+from .pulse import PulseProgrammer, pinned_energy, pulse_integrals
 from .schemes import PULSE_AMPLITUDES, SCHEMES, PulseScheme, check_scheme, pulse_scheme
 from .tables import response_table
 
 __all__ = ["PULSE_AMPLITUDES", "RENDERINGS", "SCHEMES", "SPREAD_PARAMETERS", "DevicePopulation",
            "IdealProgrammer", "NonIdealities", "PlannedPulses", "ProgramResult", "Programmer",
            "ProgrammingDeck", "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme",
-           "integrate_pulse", "pinned_energy", "plan_pulses", "pulse_scheme", "quantize",
+           "integrate_pulse", "pinned_energy", "plan_pulses", "pulse_integrals", "pulse_scheme",
+           "quantize",
            "read_conductances", "render_programming", "response_table"]

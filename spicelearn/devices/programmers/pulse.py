@@ -37,17 +37,26 @@ from .tables import response_table
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
 
 
-def pinned_energy(model: DeviceModel, x: np.ndarray, plan: PulsePlan) -> np.ndarray:
-    """(n,) energy [J] of each device's pulses if its state did not move.
+def pulse_integrals(model: DeviceModel, plan: PulsePlan) -> tuple[np.ndarray, np.ndarray]:
+    """(∫h(V)dt [V·s], ∫V·h(V)dt [V²·s]) over one pulse of each device's plan, (n,) each.
 
-    ``count·g(x)·[w·a·h(a) + (t_r + t_f)·∫₀¹ a·s·h(a·s) ds]`` (Gauss–Legendre, 16 points).
+    A device at a fixed state g draws the charge g·∫h dt and dissipates g·∫V·h dt:
+    ``∫h dt = w·h(a) + (t_r + t_f)·∫₀¹ h(a·s) ds`` and
+    ``∫V·h dt = w·a·h(a) + (t_r + t_f)·∫₀¹ a·s·h(a·s) ds`` (Gauss–Legendre, 16 points).
     """
     s = 0.5 * (_NODES + 1.0)
     a = plan.amplitude[:, None]
-    ramp = 0.5 * np.sum(_WEIGHTS * (a * s) * model.shape(a * s), axis=1)
-    per_pulse = (plan.width * plan.amplitude * model.shape(plan.amplitude)
-                 + (plan.rise + plan.fall) * ramp)
-    return plan.count * model.conductance(x) * per_pulse
+    h = model.shape(a * s)
+    ramps = plan.rise + plan.fall
+    charge = plan.width * model.shape(plan.amplitude) + ramps * 0.5 * np.sum(_WEIGHTS * h, axis=1)
+    work = (plan.width * plan.amplitude * model.shape(plan.amplitude)
+            + ramps * 0.5 * np.sum(_WEIGHTS * (a * s) * h, axis=1))
+    return charge, work
+
+
+def pinned_energy(model: DeviceModel, x: np.ndarray, plan: PulsePlan) -> np.ndarray:
+    """(n,) energy [J] of each device's pulses if its state did not move: count·g(x)·∫V·h dt."""
+    return plan.count * model.conductance(x) * pulse_integrals(model, plan)[1]
 
 
 class PulseProgrammer(Programmer):
