@@ -17,8 +17,11 @@ from spicelearn.run_config import load_run_config, parse_run_config
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _train(name: str):
-    setup = prepare(load_run_config(EXAMPLES / f"{name}.toml"))
+def _train(name: str, epochs: int | None = None):
+    raw = tomllib.loads((EXAMPLES / f"{name}.toml").read_text())
+    if epochs is not None:
+        raw["training"]["epochs"] = epochs
+    setup = prepare(parse_run_config(raw))
     assert setup.training.engine == "ngspice"
     with make_engine(setup.training.engine, setup.training.workers) as engine:
         return train(setup, engine, progress=False).metrics
@@ -42,8 +45,9 @@ def test_breast_cancer_reaches_95_percent():
 
 
 @pytest.mark.slow
-def test_digits_reach_90_percent():
-    assert _train("digits")[-1]["test_acc"] >= 0.90
+def test_digits_reach_90_percent_in_two_epochs():
+    # the full 10 epochs (96 %, README) take minutes; the example passes 90 % at epoch 1
+    assert _train("digits", epochs=2)[-1]["test_acc"] >= 0.90
 
 
 def test_numeric_and_ngspice_train_alike():
