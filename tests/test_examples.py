@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from spicelearn.learning.trainer import make_engine, prepare, train
-from spicelearn.run_config import load_run_config, parse_run_config
+from spicelearn.run_config import parse_run_config
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
