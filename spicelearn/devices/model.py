@@ -69,7 +69,7 @@ class DeviceModel(ABC):
                                        f"got {v!r}")
         self.check()
 
-    def check(self) -> None:
+    def check(self) -> None:  # noqa: B027 - optional hook: most models check their ranges
         """Raise :class:`DeviceModelError` for parameters outside their physical range."""
 
     # -- state and read conductance --------------------------------------------
