@@ -161,3 +161,27 @@ def test_bad_dataset_parameters(tmp_path, run_cli, data, message):
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and message in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("devices, nonzero", [({"model": "ideal"}, False),
+                                              ({"model": "yakopcic", "b_iv": 3.0}, True)])
+def test_device_regime_is_measured(devices, nonzero):
+    import numpy as np
+
+    from spicelearn.engines.numeric import NumericEngine
+    from spicelearn.learning.nonlinearity import check_nonlinearity
+    from spicelearn.network.from_config import build_circuit, network_from_config
+
+    c = build_circuit(network_from_config(
+        {"inputs": 2, "hidden": [4], "outputs": 2, "devices": devices}, seed=0))
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.5, 0.5, (40, 2))
+    y = (x[:, 0] > 0).astype(int)
+    check = check_nonlinearity(NumericEngine(), c, x, y, x, y)
+    assert 0.05 < check.device_max_dv < 1.0
+    assert check.device_model == devices["model"]
+    if nonzero:  # sinh(3 V⁻¹·ΔV)/(3ΔV) − 1 ≈ (3ΔV)²/6 at the largest ΔV
+        expected = np.sinh(3.0 * check.device_max_dv) / (3.0 * check.device_max_dv) - 1
+        assert check.device_departure == pytest.approx(expected, rel=1e-6)
+    else:
+        assert check.device_departure == 0.0

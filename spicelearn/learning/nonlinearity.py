@@ -8,7 +8,10 @@ For a trained circuit and a split of its dataset:
 * the accuracy of the same circuit with its activation diodes taken out and
   settled again (:func:`spicelearn.network.ablate.without_activations`);
 * the accuracy of a linear classifier (logistic regression) on the same split
-  and encoding (:mod:`.baseline`).
+  and encoding (:mod:`.baseline`);
+* the largest voltage across a programmable device and how far its I–V departs
+  from ohmic there: ``max |h(ΔV)/ΔV − 1|`` (0 for an ohmic device; a memristor
+  model whose sinh I–V is never driven beyond its linear part shows it here).
 
 A network that never conducts scores the same with and without its diodes, and
 about what the linear baseline scores.
@@ -40,6 +43,10 @@ class NonlinearityCheck:
             (``None`` without diodes).
         linear_accuracy: logistic regression on the same split and encoding [1].
         n_samples: samples in the split.
+        device_max_dv: largest |ΔV| across a programmable device [V].
+        device_departure: largest ``|h(ΔV)/ΔV − 1|`` of the devices' I–V over the
+            settled voltages [1] (0 for ohmic devices).
+        device_model: the name of the devices' model.
     """
 
     conduction: dict[int, float]
@@ -47,11 +54,16 @@ class NonlinearityCheck:
     ablated_accuracy: float | None
     linear_accuracy: float
     n_samples: int
+    device_max_dv: float = 0.0
+    device_departure: float = 0.0
+    device_model: str = "ideal"
 
     def as_dict(self) -> dict[str, object]:
         return {"conduction": {str(k): v for k, v in self.conduction.items()},
                 "accuracy": self.accuracy, "ablated_accuracy": self.ablated_accuracy,
-                "linear_accuracy": self.linear_accuracy, "n_samples": self.n_samples}
+                "linear_accuracy": self.linear_accuracy, "n_samples": self.n_samples,
+                "device_max_dv": self.device_max_dv, "device_departure": self.device_departure,
+                "device_model": self.device_model}
 
     def lines(self) -> list[str]:
         """Human-readable lines (used by reports and the CLI)."""
@@ -63,7 +75,9 @@ class NonlinearityCheck:
                    else f"{100 * self.ablated_accuracy:.2f} %")
         return [f"conducting diodes (share of diode-sample pairs): {share}",
                 f"accuracy {100 * self.accuracy:.2f} %; without activations {ablated}; "
-                f"linear baseline (logistic regression) {100 * self.linear_accuracy:.2f} %"]
+                f"linear baseline (logistic regression) {100 * self.linear_accuracy:.2f} %",
+                f"devices ({self.device_model}): |dV| <= {self.device_max_dv:.3g} V, I-V "
+                f"departs from ohmic by at most {100 * self.device_departure:.3g} %"]
 
 
 def _accuracy(outputs: np.ndarray, labels: np.ndarray, differential: bool) -> float:
@@ -83,7 +97,15 @@ def check_nonlinearity(engine: Engine, circuit: Circuit, x: np.ndarray, labels: 
     if cond.diodes:
         bare = without_activations(circuit)
         ablated = _accuracy(engine.settle(bare, x).outputs, labels, circuit.differential)
+    model = circuit.model
+    dv = np.abs(free.dv)
+    departure = 0.0
+    if not model.ohmic and dv.size:
+        v = free.dv[dv > 1e-9]
+        departure = float(np.max(np.abs(model.shape(v) / v - 1.0))) if v.size else 0.0
     return NonlinearityCheck(conduction=cond.by_layer, accuracy=acc, ablated_accuracy=ablated,
                              linear_accuracy=linear_baseline_accuracy(x_train, y_train, x,
                                                                       labels),
-                             n_samples=len(labels))
+                             n_samples=len(labels),
+                             device_max_dv=float(dv.max()) if dv.size else 0.0,
+                             device_departure=departure, device_model=model.name)

@@ -120,7 +120,10 @@ def nonlinearity_lines(check: NonlinearityCheck) -> list[str]:
     lines += [f"| accuracy as trained | {100 * check.accuracy:.2f} % |",
               f"| accuracy without activations (diodes taken out, settled again) | {ablated} |",
               f"| linear baseline (logistic regression, same split and encoding) | "
-              f"{100 * check.linear_accuracy:.2f} % |", "",
+              f"{100 * check.linear_accuracy:.2f} % |",
+              f"| programmable devices ({check.device_model}) | largest \\|ΔV\\| "
+              f"{check.device_max_dv:.3g} V; I–V departs from ohmic by at most "
+              f"{100 * check.device_departure:.3g} % |", "",
               "A diode conducts when its forward current exceeds 1 % of the mean device "
               "current at its node. A network whose diodes never conduct is linear: it "
               "scores the same without them, and about what the linear baseline scores.", ""]
