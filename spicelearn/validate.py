@@ -1,4 +1,4 @@
-"""Validation: run two engines, compare (design.md, principle 2).
+"""Validation: run two engines on the same circuit and compare them.
 
 For N random input samples (uniform in ±0.5 V, seeded) and random one-hot class
 targets with the MSE cost:

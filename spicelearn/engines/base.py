@@ -1,4 +1,4 @@
-"""The interface every engine shares (design.md, principle 2).
+"""The interface every engine shares: ``settle(circuit, inputs, nudges) -> Settled``.
 
 ``settle(circuit, inputs, nudges) -> Settled`` for a whole batch. Engines are
 interchangeable; validation is "run two engines, compare".

@@ -8,7 +8,7 @@ otherwise ``p_k = V_k``. Output voltages come in ``Circuit.outputs`` order
 * Cross-entropy: ``C = −log softmax(p / T)[label]`` with temperature T [V];
   its targets are one-hot rows (B, n_classes).
 
-Nudging (references.md §1): the current injected into output node j is
+Nudging: the current injected into output node j is
 ``I_j = −β ∂C/∂V_j``, computed from the free-phase outputs.
 """
 

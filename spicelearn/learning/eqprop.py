@@ -1,4 +1,4 @@
-"""The Equilibrium-Propagation gradient estimator (references.md §1).
+"""The Equilibrium-Propagation gradient estimator.
 
 A programmable device of read conductance g between nodes a and b carries
 ``I = g·h(ΔV)``, ``ΔV = V_a − V_b`` (its device model); its energy term is its
@@ -15,7 +15,7 @@ reciprocal circuit (a symmetric MNA Jacobian; a two-terminal device whose curren
 depends on its own voltage only keeps it symmetric). Positive or negative
 nudging is biased O(β), centered nudging O(β²). The bidirectional amplifiers of
 the layered networks are not reciprocal; there the estimate is not the exact
-gradient (see docs/engines-numeric.md).
+gradient (see :class:`~spicelearn.learning.rules.EqProp` for the A^(2k) compensation).
 """
 
 from __future__ import annotations

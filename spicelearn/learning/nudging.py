@@ -1,6 +1,6 @@
 """Nudged phases: the free phase and two nudged phases (β1, β2).
 
-Nudging adds βC to the circuit's energy (references.md §1). In the circuit it is
+Nudging adds βC to the circuit's energy. In the circuit it is
 a current ``I_j = −β ∂C/∂V_j`` injected into every output node j, computed from
 the free-phase outputs; β is in S (the cost C is in V², so βC is a co-content in W).
 

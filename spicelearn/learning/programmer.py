@@ -1,6 +1,6 @@
 """Programmers: realize a desired conductance change on the devices.
 
-A programmer is the last step of an update (design.md: Δg → pulse plan → device
+A programmer is the last step of an update (Δg → pulse plan → device
 response → new states). The interface is built for pulses: ``program`` returns
 the conductances actually reached, the device states that hold them and, per
 device, the number of pulses used and their sign, so a pulse-based programmer (a

@@ -5,7 +5,8 @@ returns the batch-averaged estimate of ∂L/∂g (n_devices,); the optimizer tur
 into the desired change ``Δg = −η ∂L/∂g`` (optimizers.py) and a programmer
 realizes that change on the devices (programmer.py).
 
-:class:`EqProp` (references.md §1): with nudges (β1, β2) — positive (0, β),
+:class:`EqProp` (Scellier & Bengio 2017; on resistive circuits Kendall et al.
+2020): with nudges (β1, β2) — positive (0, β),
 negative (−β, 0) or centered (−β, +β) — and the energy derivative
 ``∂E/∂g = H(ΔV)`` of each device (the co-content derivative of its model,
 ``½ ΔV²`` for an ohmic device; eqprop.py),

@@ -54,7 +54,7 @@ from ..errors import NetlistError
 from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel, InputDrive
 from .devices import device_lines, osdi_file
 
-#: Options for accurate DC solutions (references.md §6: the DC sweep needs these
+#: Options for accurate DC solutions (measured: the DC sweep needs these
 #: to agree with the numeric solver to 1e-6 V; ``op`` agrees to 1e-12 V).
 DEFAULT_OPTIONS: dict[str, str] = {
     "reltol": "1e-10",
