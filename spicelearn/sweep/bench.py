@@ -47,7 +47,8 @@ def compare_workers(sweep: Sweep, workers: int = 2,
             outcome = run_sweep(sweep, Path(tmp) / f"workers_{n}", workers=n, progress=False)
             if outcome.failed:
                 bad = next(r for r in outcome.rows if r.stats["status"] == "failed")
-                raise SweepError(f"{outcome.failed} cells failed with {n} workers (cell "
+                raise SweepError(f"{outcome.failed} of {len(outcome.rows)} cells failed with "
+                                 f"{n} worker{'s' if n > 1 else ''} (cell "
                                  f"{bad.cell.index + 1}: {bad.stats['error']})")
             runs.append(_entry(n, outcome, load))
     one, many = runs
