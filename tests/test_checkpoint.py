@@ -133,7 +133,8 @@ def test_checkpoints_are_listed_in_the_manifest_before_they_exist(tmp_path):
 
 def test_metrics_csv(tmp_path):
     rows = [{"epoch": 0, "loss": 0.5, "train_acc": 0.3, "test_acc": 0.25, "test_loss": 0.6,
-             "epoch_time": 0.1, "train_time": 0.0, "cum_train_time": 0.0}]
+             "epoch_time": 0.1, "train_time": 0.0, "cum_train_time": 0.0, "pulses": 12.0,
+             "energy": 3.5e-9, "dg_error": 2e-6, "disturbance": 0.0}]
     write_metrics(tmp_path / "m.csv", rows)
     header = (tmp_path / "m.csv").read_text().splitlines()[0]
     assert header.startswith("epoch,loss,train_acc,test_acc,test_loss")

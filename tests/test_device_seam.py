@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from spicelearn.devices import DEVICE_MODELS, make_device_model
+from spicelearn.devices.programmers import IdealProgrammer
 from spicelearn.devices.yakopcic import Yakopcic
 from spicelearn.engines import NgspiceEngine, NumericEngine
 from spicelearn.engines._ngspice_session import Features
@@ -29,7 +30,6 @@ from spicelearn.errors import NetworkError
 from spicelearn.learning.checkpoint import load_checkpoint
 from spicelearn.learning.costs import MSE
 from spicelearn.learning.eqprop import energy_gradient
-from spicelearn.learning.programmer import IdealProgrammer
 from spicelearn.netlist.devices import device_form
 from spicelearn.netlist.draw import crossbar_grid
 from spicelearn.netlist.parse import parse_netlist_file
@@ -217,11 +217,11 @@ def test_ideal_conductances_are_states_and_any_positive_g_is_allowed():
 def test_programmer_sets_states_of_the_new_conductances():
     model = make_device_model("yakopcic")
     lo, hi = model.g_range()
-    prog = IdealProgrammer(lo, hi, model)
     g = np.array([2e-4, 5e-3, 9.99e-3])
-    res = prog.program(g, np.array([1e-4, -1e-3, 1e-3]))
-    assert np.allclose(res.g, [3e-4, 4e-3, hi], rtol=1e-12)
-    assert np.allclose(res.state, model.state_of(res.g))
+    res = IdealProgrammer().program(model, model.state_of(g), np.array([1e-4, -1e-3, 1e-3]),
+                                    np.random.default_rng(0))
+    assert np.allclose(res.conductance, [3e-4, 4e-3, hi], rtol=1e-12)
+    assert np.allclose(res.state, model.state_of(res.conductance))
     assert res.state.max() == pytest.approx(1.0)
 
 

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from spicelearn.devices.linear import LinearConductance
+from spicelearn.devices.programmers import IdealProgrammer
 from spicelearn.errors import CheckpointError, ConfigError
 from spicelearn.learning.optimizers import SGD, Adam, Momentum, Schedule, make_optimizer
-from spicelearn.learning.programmer import IdealProgrammer
 from spicelearn.learning.schema import resolve_training
 
 
@@ -63,11 +64,13 @@ def test_state_from_another_optimizer_is_refused():
 
 
 def test_ideal_programmer_keeps_bounds():
-    p = IdealProgrammer(1e-5, 1e-2)
-    r = p.program(np.array([1e-3, 2e-5, 9e-3]), np.array([1e-4, -1e-4, 5e-3]))
-    assert np.allclose(r.g, [1.1e-3, 1e-5, 1e-2])
-    assert np.allclose(r.achieved, [1e-4, -1e-5, 1e-3])
-    assert list(r.pulses) == [1, -1, 1]
+    model = LinearConductance(1e-5, 1e-2)
+    g = np.array([1e-3, 2e-5, 9e-3])
+    r = IdealProgrammer().program(model, model.state_of(g), np.array([1e-4, -1e-4, 5e-3]),
+                                  np.random.default_rng(0))
+    assert np.allclose(r.conductance, [1.1e-3, 1e-5, 1e-2])
+    assert np.allclose(r.realized, [1e-4, -1e-5, 1e-3])
+    assert list(r.count * r.polarity) == [1, -1, 1]
 
 
 def test_training_table_checks():

@@ -130,6 +130,23 @@ def nonlinearity_lines(check: NonlinearityCheck) -> list[str]:
     return lines
 
 
+def programming_row(training: dict[str, Any], trained: list[dict[str, float]]) -> str:
+    """The summary row of the programming: the programmer and, per epoch (mean over the
+    trained epochs), pulses, energy [J], mean |realized − desired| Δg [S] and the
+    largest half-select disturbance [S]."""
+    name = training["programmer"]
+    if name != "ideal":
+        name += f" ({training.get('pulse_scheme', 'identical')})"
+
+    def mean(key: str) -> float:
+        return float(np.mean([r.get(key, 0.0) for r in trained])) if trained else 0.0
+
+    worst = max((r.get("disturbance", 0.0) for r in trained), default=0.0)
+    return (f"| programming | {name}: per epoch {mean('pulses'):.0f} pulses, "
+            f"{mean('energy'):.3g} J, mean \\|realized − desired\\| Δg "
+            f"{mean('dg_error'):.3g} S, largest disturbance {worst:.3g} S |")
+
+
 def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
                  metrics: list[dict[str, float]], engine: str, n_train: int,
                  n_test: int, nonlinearity: NonlinearityCheck) -> Path:
@@ -165,6 +182,7 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         f"| best test accuracy | {100 * best['test_acc']:.2f} % (epoch {best['epoch']}) |",
         f"| time per epoch | {per_epoch:.3f} s training, {per_epoch_all:.3f} s with evaluation |",
         f"| total training time | {last['cum_train_time']:.2f} s |",
+        programming_row(t, trained),
         f"| test accuracy ≥ {100 * t['target_accuracy']:g} % | {reach} |",
         "",
         *nonlinearity_lines(nonlinearity),

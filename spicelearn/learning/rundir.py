@@ -24,7 +24,9 @@ from typing import Any
 from ..fileio import write_atomic
 
 METRIC_COLUMNS = ("epoch", "loss", "train_acc", "test_acc", "test_loss", "epoch_time",
-                  "train_time", "cum_train_time")
+                  "train_time", "cum_train_time", "pulses", "energy", "dg_error", "disturbance")
+"""metrics.csv columns; the last four are the epoch's programming: pulses, energy [J],
+mean |realized − desired| Δg [S], largest half-select disturbance |Δg| [S]."""
 
 
 def _toml_value(v: Any) -> str:
@@ -77,7 +79,7 @@ def write_metrics(path: str | Path, rows: list[dict[str, float]]) -> Path:
     w = csv.DictWriter(buf, fieldnames=list(METRIC_COLUMNS), lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: (int(r[k]) if k == "epoch" else f"{float(r[k]):.6g}")
+        w.writerow({k: (int(r[k]) if k == "epoch" else f"{float(r.get(k, 0.0)):.6g}")
                     for k in METRIC_COLUMNS})
     return write_atomic(path, buf.getvalue())
 

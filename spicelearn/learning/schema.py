@@ -11,13 +11,17 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 
 from ..config import AtLeastOne, ConfigModel, Finite, Fraction, Positive, choice
+from ..devices.programmers.schemes import SCHEMES
+from ..engines.programmers import PROGRAMMERS as _PROGRAMMER_REGISTRY
 from ..errors import ConfigError
 
 NUDGINGS = ("positive", "negative", "centered")
 ENGINES = ("ngspice", "numeric")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "step", "cosine")
-PROGRAMMERS = ("ideal",)
+PROGRAMMERS = tuple(_PROGRAMMER_REGISTRY)
+"""The programmer names: the registry's (:data:`spicelearn.engines.programmers.PROGRAMMERS`)."""
+PULSE_SCHEMES = tuple(SCHEMES)
 COSTS = ("mse", "cross_entropy")
 COST_ALIASES = {"xent": "cross_entropy", "ce": "cross_entropy"}
 """Other names accepted for a cost."""
@@ -37,6 +41,7 @@ EngineName = choice(ENGINES, "engine")
 OptimizerName = choice(OPTIMIZERS, "optimizer")
 ScheduleName = choice(SCHEDULES, "schedule")
 ProgrammerName = choice(PROGRAMMERS, "programmer")
+PulseSchemeName = choice(PULSE_SCHEMES, "pulse_scheme")
 LearningRates = Annotated[list[Positive], Field(min_length=1), BeforeValidator(_as_list)]
 
 
@@ -87,7 +92,17 @@ class TrainingConfig(ConfigModel):
     lr_min_factor: float = Field(0.0, ge=0, le=1)
     """Cosine schedule floor f [1]."""
     programmer: ProgrammerName = "ideal"
-    """How a desired Δg is realized on the devices."""
+    """How a desired Δg is realized on the devices: ``ideal`` (exact, within the
+    model's range), ``pulse`` (pulses through the device's state equation),
+    ``spice`` (one ngspice transient of every device's pulses)."""
+    pulse_scheme: PulseSchemeName = "identical"
+    """``pulse``/``spice``: ``identical`` pulses, one ``pwm`` or one ``pam`` pulse."""
+    pulse_v_up: Positive | None = None
+    """Amplitude of the pulses that raise g [V]; default: the model's."""
+    pulse_v_down: Positive | None = None
+    """Magnitude of the amplitude of the pulses that lower g [V]; default: the model's."""
+    pulse_width: Positive | None = None
+    """Plateau of one pulse [s]; default: the scheme's."""
     target_accuracy: float = Field(0.9, gt=0, le=1)
     """Test accuracy whose first crossing the report times [1]."""
 
@@ -99,6 +114,15 @@ class TrainingConfig(ConfigModel):
             if isinstance(target, int | float) and not isinstance(target, bool):
                 return {**values, "target_off": -target}
         return values
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every key with its value; the ``pulse_*`` keys only for a pulsed programmer and
+        only when set (an ``ideal`` run resolves as before they existed)."""
+        out = super().as_dict()
+        for key in [k for k in out if k.startswith("pulse_")]:
+            if self.programmer == "ideal" or out[key] is None:
+                del out[key]
+        return out
 
     def layer_lr(self, n_layers: int) -> list[float]:
         """One learning rate per crossbar layer."""

@@ -33,8 +33,10 @@ from ..data import (
     load_dataset,
     resolve_data,
 )
+from ..devices.programmers import Programmer, ProgramResult
 from ..engines.base import Engine
-from ..errors import ConfigError
+from ..engines.programmers import make_programmer
+from ..errors import ConfigError, DeviceModelError
 from ..network.circuit import Circuit
 from ..run_config import RunConfig
 from .checkpoint import Checkpoint, save_checkpoint
@@ -42,7 +44,6 @@ from .costs import Cost, make_cost, predictions
 from .nonlinearity import NonlinearityCheck, check_nonlinearity
 from .nudging import make_nudging
 from .optimizers import Optimizer, make_optimizer
-from .programmer import Programmer, make_programmer
 from .rules import EqProp, LearningRule
 from .rundir import resolve_network_table, run_id_of, write_metrics
 from .schema import ENGINES, TrainingConfig, resolve_training
@@ -91,11 +92,42 @@ def prepare(rc: RunConfig) -> Setup:
     cost = make_cost(tcfg.cost, tcfg.temperature)
     rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
     opt = make_optimizer(tcfg, circuit.layer_sizes)
-    prog = make_programmer(tcfg.programmer, circuit.g_min, circuit.g_max, circuit.model)
+    prog = build_programmer(tcfg, circuit, rc.seed)
     resolved = {"seed": rc.seed, "network": resolve_network_table(rc.network),
                 "data": dcfg.as_dict(), "training": tcfg.as_dict()}
     return Setup(rc.seed, resolved, run_id_of(resolved), dcfg, tcfg, circuit, ds, cost, rule,
                  opt, prog)
+
+
+def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int) -> Programmer:
+    """The programmer ``training.programmer`` names, checked against the circuit's devices.
+
+    Raises:
+        ConfigError: a programmer that does not fit (``pulse``/``spice`` on a model
+            without a state equation, pulse parameters outside the model's valid
+            region, ``array`` on a layered network).
+    """
+    name = tcfg.programmer
+    if name == "array":
+        raise ConfigError("'training.programmer' = 'array' needs a single-crossbar network; "
+                          "the trainer trains layered networks (use 'pulse' or 'spice')")
+    options: dict[str, Any] = {"seed": seed}
+    if name in ("pulse", "spice"):
+        options["scheme"] = tcfg.pulse_scheme
+        for key, value in (("v_up", tcfg.pulse_v_up), ("width", tcfg.pulse_width),
+                           ("v_down", None if tcfg.pulse_v_down is None
+                            else -tcfg.pulse_v_down)):
+            if value is not None:
+                options[key] = value
+    try:
+        prog = make_programmer(name, **options)
+        scheme_for = getattr(prog, "scheme_for", None)
+        if scheme_for is not None:
+            scheme_for(circuit.model)
+    except DeviceModelError as exc:
+        raise ConfigError(f"'training.programmer' = '{name}' does not fit the devices "
+                          f"({circuit.model.name}): {exc}") from None
+    return prog
 
 
 def make_engine(name: str, workers: int = 1) -> Engine:
@@ -127,6 +159,31 @@ def new_rng(seed: int) -> np.random.Generator:
 
 
 @dataclass
+class ProgrammingTotals:
+    """What an epoch's programming steps did, summed over its mini-batches."""
+
+    pulses: int = 0
+    energy: float = 0.0
+    error_sum: float = 0.0
+    error_count: int = 0
+    disturbance: float = 0.0
+
+    def add(self, res: ProgramResult) -> None:
+        self.pulses += res.pulses
+        self.energy += res.total_energy
+        self.error_sum += float(np.sum(np.abs(res.realized - res.desired)))
+        self.error_count += res.desired.size
+        self.disturbance = max(self.disturbance, res.disturbance)
+
+    def row(self) -> dict[str, float]:
+        """Metrics columns: ``pulses``, ``energy`` [J], ``dg_error`` = mean
+        |realized − desired| Δg [S], ``disturbance`` = largest half-select |Δg| [S]."""
+        err = self.error_sum / self.error_count if self.error_count else 0.0
+        return {"pulses": float(self.pulses), "energy": self.energy, "dg_error": err,
+                "disturbance": self.disturbance}
+
+
+@dataclass
 class TrainResult:
     circuit: Circuit
     metrics: list[dict[str, float]]
@@ -147,10 +204,15 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
     y_train, y_test = setup.targets(ds.y_train), setup.targets(ds.y_test)
     g_init = circuit.g.copy()
     metrics: list[dict[str, float]] = []
-    if start is not None:
-        circuit = circuit.with_conductances(start.g)
+    if start is None:
+        circuit = circuit.with_states(setup.programmer.initial_states(circuit.model,
+                                                                      circuit.state))
+        g_init = circuit.g.copy()
+    else:
+        state = start.programmer_state.get("state")
+        circuit = (circuit.with_conductances(start.g) if state is None
+                   else circuit.with_states(state))
         setup.optimizer.load_state(start.optimizer_state)
-        setup.programmer.load_state(start.programmer_state)
         rng.bit_generator.state = start.rng_state
         metrics = [dict(r) for r in start.metrics]
 
@@ -160,16 +222,17 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         save_checkpoint(run_dir, Checkpoint(
             epoch=epoch, run_id=setup.run_id, g=circuit.g, optimizer=setup.optimizer.name,
             optimizer_state=setup.optimizer.state(), rng_state=rng.bit_generator.state,
-            metrics=metrics, programmer_state=setup.programmer.state()))
+            metrics=metrics, programmer_state={"state": circuit.state}))
         write_metrics(Path(run_dir) / "metrics.csv", metrics)
 
-    def record(epoch: int, train_time: float, t0: float) -> dict[str, float]:
+    def record(epoch: int, train_time: float, t0: float,
+               programmed: ProgrammingTotals) -> dict[str, float]:
         loss, train_acc = evaluate(engine, circuit, setup.cost, ds.x_train, ds.y_train, y_train)
         test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test, y_test)
         cum = (metrics[-1]["cum_train_time"] if metrics else 0.0) + train_time
         row = {"epoch": epoch, "loss": loss, "train_acc": train_acc, "test_acc": test_acc,
                "test_loss": test_loss, "epoch_time": time.perf_counter() - t0,
-               "train_time": train_time, "cum_train_time": cum}
+               "train_time": train_time, "cum_train_time": cum, **programmed.row()}
         metrics.append(row)
         checkpoint(epoch)
         if on_epoch is not None:
@@ -177,7 +240,7 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         return row
 
     if start is None:
-        record(0, 0.0, time.perf_counter())
+        record(0, 0.0, time.perf_counter(), ProgrammingTotals())
     first = metrics[-1]["epoch"] + 1 if metrics else 1
     n, bs = len(ds.y_train), t.batch_size
     n_batches = -(-n // bs)
@@ -187,13 +250,16 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         for epoch in range(first, t.epochs + 1):
             t0 = time.perf_counter()
             order = rng.permutation(n)
+            programmed = ProgrammingTotals()
             for start_i in range(0, n, bs):
                 b = order[start_i:start_i + bs]
                 step = setup.rule.estimate(engine, circuit, ds.x_train[b], y_train[b])
                 dg = setup.optimizer.step(step.grad, epoch - 1)
-                circuit = circuit.with_conductances(setup.programmer.program(circuit.g, dg).g)
+                res = setup.programmer.program(circuit.model, circuit.state, dg, rng)
+                programmed.add(res)
+                circuit = circuit.with_states(res.state)
                 bar.update(1)
-            row = record(epoch, time.perf_counter() - t0, t0)
+            row = record(epoch, time.perf_counter() - t0, t0, programmed)
             bar.set_postfix(epoch=epoch, loss=f"{row['loss']:.4g}",
                             train=f"{row['train_acc']:.3f}", test=f"{row['test_acc']:.3f}")
     finally:
