@@ -185,18 +185,19 @@ def test_results_table_reads_pulses_and_energy_when_metrics_hold_them(tmp_path):
     run.mkdir()
     (run / "metrics.csv").write_text(
         "epoch,loss,train_acc,test_acc,test_loss,epoch_time,train_time,cum_train_time,"
-        "pulses,cum_energy\n0,1,0.5,0.5,1,0.1,0,0,0,0\n1,1,0.75,1.0,1,0.2,0.1,0.1,7,2e-9\n"
-        "2,1,0.75,0.75,1,0.2,0.1,0.3,5,3e-9\n")
+        "pulses,cum_energy,dg_error,disturbance\n0,1,0.5,0.5,1,0.1,0,0,0,0,0,0\n"
+        "1,1,0.75,1.0,1,0.2,0.1,0.1,7,2e-9,1e-6,2e-7\n2,1,0.75,0.75,1,0.2,0.1,0.3,5,3e-9,3e-6,1e-7\n")
     stats = cell_stats(run)
     assert stats["final_test_acc"] == 0.75 and stats["best_test_acc"] == 1.0
     assert stats["best_epoch"] == 1 and stats["epochs"] == 2
     assert stats["train_time_s"] == 0.3 and stats["time_per_epoch_s"] == pytest.approx(0.15)
     assert stats["pulses"] == 12 and stats["energy_J"] == 3e-9
+    assert stats["dg_error_S"] == pytest.approx(2e-6) and stats["disturbance_S"] == 2e-7
     from spicelearn.sweep.results import make_row
 
     text = results_csv(s, [make_row(s.cells[0], run, "done", "", 4.5)])
     header, row = text.splitlines()
     assert header.startswith("cell,id,seed,network.hidden,training.lr,status,final_test_acc")
     assert row.startswith(f"1,{s.cells[0].id},0,[2],0.0001,done,0.75,1,1,0.75,2,0.3,0.15,4.5,"
-                          "12,3e-09,")
+                          "12,3e-09,2e-06,2e-07,")
     assert plot_name(s.axes[1]) == "test_acc_vs_network.hidden+training.lr.png"

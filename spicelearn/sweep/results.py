@@ -16,9 +16,13 @@ train_time_s        wall time of the updates of all epochs [s]
 time_per_epoch_s    ``train_time_s`` / ``epochs`` [s]
 cell_time_s         wall time of the cell's task (loading, training, evaluating,
                     plots; only the resumed part for a resumed cell) [s]
-pulses, energy_J    programming pulses and energy [J], when the run's metrics
-                    hold them (``cum_pulses`` or ``pulses``; ``cum_energy`` or
-                    ``energy``): the last cumulative value, else the sum
+pulses, energy_J    programming pulses and energy [J] of the whole run, when its
+                    metrics hold them (``cum_pulses`` or ``pulses``; ``cum_energy``
+                    or ``energy``): the last cumulative value, else the sum
+dg_error_S          mean over the training epochs of their mean |realized −
+                    desired| Δg [S] (metrics column ``dg_error``)
+disturbance_S       largest half-select disturbance |Δg| of any epoch [S]
+                    (metrics column ``disturbance``)
 error               why the cell failed
 ==================  ==========================================================
 
@@ -45,7 +49,7 @@ from .grid import Axis, Cell, Sweep, format_value
 
 STAT_COLUMNS = ("status", "final_test_acc", "best_test_acc", "best_epoch", "final_train_acc",
                 "epochs", "train_time_s", "time_per_epoch_s", "cell_time_s", "pulses",
-                "energy_J", "error")
+                "energy_J", "dg_error_S", "disturbance_S", "error")
 """Columns of ``results.csv`` after ``cell``, ``id`` and the swept keys."""
 _FROM_METRICS = {"pulses": ("cum_pulses", "pulses"), "energy_J": ("cum_energy", "energy")}
 _PLOT_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -96,6 +100,11 @@ def cell_stats(folder: Path) -> dict[str, Any]:
                  else None)
     for column, (cum, per_epoch) in _FROM_METRICS.items():
         stats[column] = _from_metrics(rows, cum, per_epoch)
+    trained = [r for r in rows if r["epoch"] >= 1]
+    if trained and all("dg_error" in r for r in trained):
+        stats["dg_error_S"] = statistics.fmean(r["dg_error"] for r in trained)
+    if all("disturbance" in r for r in rows):
+        stats["disturbance_S"] = max(r["disturbance"] for r in rows)
     return stats
 
 
@@ -158,7 +167,8 @@ def _sec(v: float | None) -> str:
 
 def markdown_table(sweep: Sweep, rows: Sequence[Row]) -> list[str]:
     """The results as a Markdown table (accuracies in %)."""
-    extra = [c for c in ("pulses", "energy_J") if any(r.stats[c] is not None for r in rows)]
+    extra = [c for c in ("pulses", "energy_J", "dg_error_S", "disturbance_S")
+             if any(r.stats[c] is not None for r in rows)]
     head = ["cell", *(f"`{k}`" for k in sweep.keys), "status", "final test acc [%]",
             "best test acc [%]", "epochs", "train time [s]", "per epoch [s]", "cell time [s]",
             *extra, "error"]
