@@ -1,0 +1,124 @@
+"""Training through the ``pulse`` programmer: metrics, exact resume, bad input."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.learning.rundir import read_metrics
+
+CONFIG = """
+seed = 3
+[network]
+name = "iris"
+inputs = 4
+hidden = [4]
+outputs = 3
+[network.devices]
+model = "{model}"
+[data]
+dataset = "iris"
+[training]
+engine = "{engine}"
+epochs = {epochs}
+batch_size = {batch}
+programmer = "pulse"
+{extra}
+"""
+CLI = [str(Path(sys.executable).parent / "spicelearn")]
+PROGRAMMING = ("pulses", "energy", "dg_error", "disturbance")
+
+
+def _config(tmp_path: Path, model: str = "yakopcic", engine: str = "numeric", epochs: int = 2,
+            batch: int = 16, extra: str = "") -> Path:
+    p = tmp_path / "c.toml"
+    p.write_text(CONFIG.format(model=model, engine=engine, epochs=epochs, batch=batch,
+                               extra=extra))
+    return p
+
+
+@pytest.mark.parametrize("model", ["yakopcic", "soft_bounds"])
+def test_pulse_training_records_pulses_and_energy(tmp_path, run_cli, model):
+    out = tmp_path / "run"
+    code, _, stderr = run_cli(["train", _config(tmp_path, model, "ngspice"), "--out", out,
+                               "--quiet"])
+    assert code == 0, stderr
+    rows = read_metrics(out / "metrics.csv")
+    assert all(k in rows[0] for k in PROGRAMMING)
+    assert [r["pulses"] for r in rows[:1]] == [0.0]
+    for r in rows[1:]:
+        assert r["pulses"] > 0 and r["energy"] > 0 and r["dg_error"] >= 0
+        assert r["disturbance"] == 0.0
+    report = (out / "report.md").read_text()
+    assert "| programming | pulse (identical): per epoch " in report
+    ck = load_checkpoint(out)
+    states = ck.programmer_state["state"]
+    assert states.shape == ck.g.shape and not np.allclose(states, load_checkpoint(
+        out, epoch=0).programmer_state["state"])
+
+
+def test_pulse_scheme_and_amplitude_reach_the_programmer(tmp_path, run_cli):
+    runs = {}
+    for name, extra in (("a", ""), ("b", 'pulse_scheme = "pwm"'), ("c", "pulse_width = 2e-7")):
+        out = tmp_path / name
+        code, _, stderr = run_cli(["train", _config(tmp_path, epochs=1, extra=extra), "--out",
+                                   out, "--quiet"])
+        assert code == 0, stderr
+        runs[name] = read_metrics(out / "metrics.csv")[-1]
+    assert runs["a"]["pulses"] != runs["b"]["pulses"]
+    assert runs["a"]["pulses"] != runs["c"]["pulses"]
+
+
+def test_resume_after_kill_equals_uninterrupted_pulse(tmp_path):
+    cfg = _config(tmp_path, epochs=6, batch=2)
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    ref = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(full), "--quiet"])
+    proc = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(cut), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while (latest_epoch(cut) or 0) < 1:
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL and latest_epoch(cut) < 6
+    assert ref.wait(timeout=300) == 0
+    res = subprocess.run(CLI + ["train", "--resume", str(cut), "--quiet"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    fa, fb = read_metrics(full / "metrics.csv"), read_metrics(cut / "metrics.csv")
+    keys = ("epoch", "loss", "train_acc", "test_acc", "test_loss", *PROGRAMMING)
+    assert [[r[k] for k in keys] for r in fa] == [[r[k] for k in keys] for r in fb]
+    a, b = load_checkpoint(full), load_checkpoint(cut)
+    assert np.array_equal(a.g, b.g)
+    assert np.array_equal(a.programmer_state["state"], b.programmer_state["state"])
+
+
+@pytest.mark.parametrize(("model", "extra", "message"), [
+    ("ideal", "", "'training.programmer' = 'pulse' does not fit the devices (ideal)"),
+    ("yakopcic", 'pulse_scheme = "chirp"', "unknown pulse_scheme 'chirp'"),
+    ("yakopcic", "pulse_v_up = -1.0", "training.pulse_v_up"),
+])
+def test_bad_pulse_config_is_one_line(tmp_path, run_cli, model, extra, message):
+    out = tmp_path / "run"
+    code, stdout, stderr = run_cli(["train", _config(tmp_path, model, extra=extra), "--out",
+                                    out, "--quiet"])
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("spicelearn: error: ") and len(stderr.splitlines()) == 1
+    assert message in stderr
+    assert not out.exists()
+
+
+def test_array_programmer_is_refused_for_layered_networks(tmp_path, run_cli):
+    cfg = _config(tmp_path).read_text().replace('programmer = "pulse"', 'programmer = "array"')
+    (tmp_path / "a.toml").write_text(cfg)
+    code, _, stderr = run_cli(["train", tmp_path / "a.toml", "--out", tmp_path / "run"])
+    assert code == 2 and "'array' needs a single-crossbar network" in stderr
+    assert not (tmp_path / "run").exists()
