@@ -122,3 +122,19 @@ def test_array_programmer_is_refused_for_layered_networks(tmp_path, run_cli):
     code, _, stderr = run_cli(["train", tmp_path / "a.toml", "--out", tmp_path / "run"])
     assert code == 2 and "'array' needs a single-crossbar network" in stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_iris_pulse_example_learns():
+    import tomllib
+
+    from spicelearn.learning.trainer import make_engine, prepare, train
+    from spicelearn.run_config import parse_run_config
+
+    raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_pulse.toml")
+                        .read_text())
+    raw["training"]["epochs"] = 4
+    setup = prepare(parse_run_config(raw))
+    assert setup.training.programmer == "pulse" and setup.circuit.model.name == "yakopcic"
+    with make_engine(setup.training.engine, setup.training.workers) as engine:
+        metrics = train(setup, engine, progress=False).metrics
+    assert metrics[-1]["test_acc"] >= 0.9 and metrics[-1]["pulses"] > 0
