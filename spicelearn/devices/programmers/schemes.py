@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import DeviceModelError
+from ..characterize import DEFAULT_AMPLITUDES
 from ..model import DeviceModel
 from ..response import ResponseDevice
 
@@ -53,19 +54,22 @@ class PulseAmplitudes:
     """Largest |voltage| the model may be programmed with [V]."""
 
 
-PULSE_AMPLITUDES: dict[str, PulseAmplitudes] = {
-    "linear_ion_drift": PulseAmplitudes(1.0, -1.0, 3.0),
-    "joglekar": PulseAmplitudes(1.0, -1.0, 3.0),
-    "biolek": PulseAmplitudes(1.0, -1.0, 3.0),
-    "prodromakis": PulseAmplitudes(1.0, -1.0, 3.0),
-    "vteam": PulseAmplitudes(-0.22, 0.5, 1.0),
-    "yakopcic": PulseAmplitudes(1.0, -1.0, 3.0),
-    "mms": PulseAmplitudes(0.5, -0.5, 1.0),
-    "pershin": PulseAmplitudes(-1.7, 1.7, 5.0),
-    "stanford_pku": PulseAmplitudes(1.0, -1.0, 2.0),
+RAISED_BY_NEGATIVE: frozenset[str] = frozenset({"vteam", "pershin"})
+"""Models whose conductance rises under a negative device voltage."""
+MAX_AMPLITUDES: dict[str, float] = {
+    "linear_ion_drift": 3.0, "joglekar": 3.0, "biolek": 3.0, "prodromakis": 3.0,
+    "vteam": 1.0, "yakopcic": 3.0, "mms": 1.0, "pershin": 5.0, "stanford_pku": 2.0,
 }
-"""Default amplitudes per model: beyond the thresholds (VTEAM −0.2/+0.02 V, Yakopcic
-0.65/0.56 V, MMS 0.27 V, Pershin 1.6 V) or, without a threshold, about 1 V."""
+"""Largest |voltage| each model may be programmed with [V]."""
+PULSE_AMPLITUDES: dict[str, PulseAmplitudes] = {
+    name: PulseAmplitudes((-1.0 if name in RAISED_BY_NEGATIVE else 1.0) * up,
+                          (1.0 if name in RAISED_BY_NEGATIVE else -1.0) * down, v_max)
+    for name, (up, down) in DEFAULT_AMPLITUDES.items()
+    if (v_max := MAX_AMPLITUDES.get(name)) is not None
+}
+"""Default signed amplitudes per model: the characterization's magnitudes
+(:data:`~spicelearn.devices.characterize.DEFAULT_AMPLITUDES`, beyond the
+thresholds) with the polarity that raises g, and :data:`MAX_AMPLITUDES`."""
 
 
 @dataclass(frozen=True)
