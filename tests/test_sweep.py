@@ -128,7 +128,8 @@ def test_sweep_trains_every_cell_into_a_run_folder_and_gathers_results(finished,
         assert f"test accuracy {100 * metrics[-1]['test_acc']:.2f} %" in stdout
     assert len(pids) == 2  # both worker processes trained cells
     md = (out / "results.md").read_text()
-    assert md.count(" | done | ") == 4 and "## Time" in md and "x the throughput of one" in md
+    assert md.count(" | done | ") == 4 and "## Time" in md
+    assert "| 1 | " in md and " | 4 | 0 | " in md  # run 1: 4 cells run, 0 done before
     assert "![test_acc_vs_network.hidden](plots/test_acc_vs_network.hidden.png)" in md
     assert sorted(p.name for p in (out / "plots").iterdir()) == ["test_acc_vs_network.hidden.png"]
 
@@ -142,6 +143,9 @@ def test_running_a_finished_sweep_again_skips_every_cell(finished, run_cli):
     assert "4 cells, 4 done before, 0 to run" in stderr
     assert _snapshot(out / "cells") == cells
     assert [r["status"] for r in _rows(out)] == ["done"] * 4
+    runs = json.loads((out / "timing.json").read_text())
+    assert [(r["ran"], r["skipped"]) for r in runs] == [(4, 0), (0, 4)]
+    assert "| 2 | " in (out / "results.md").read_text()
 
 
 def test_dry_run_shows_the_state_of_each_cell(finished, run_cli):

@@ -8,7 +8,8 @@ cluster (:mod:`.run`, :mod:`.cluster`, :mod:`.cell`) and gathers the results
 """
 
 from .grid import Axis, Cell, Sweep, expand, format_value, load_sweep
-from .run import SweepInterrupted, SweepOutcome, Timing, run_sweep
+from .run import SweepInterrupted, SweepOutcome, run_sweep
+from .timing import Timing
 
 __all__ = ["Axis", "Cell", "Sweep", "SweepInterrupted", "SweepOutcome", "Timing", "expand",
            "format_value", "load_sweep", "run_sweep"]

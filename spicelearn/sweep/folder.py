@@ -9,6 +9,7 @@ Layout of ``DIR``::
     cells/<id>.json      what the cell's last task reported (done or failed, error,
                          wall time, worker)
     results.csv, results.md, plots/   the results (``results.py``)
+    timing.json          where the wall time of each run of the sweep went (``timing.py``)
     .spicelearn-sweep.lock            held (flock) by the sweep running in DIR
 
 A new sweep takes a new path or an empty folder; a folder holding another sweep

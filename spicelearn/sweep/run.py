@@ -10,10 +10,8 @@ Order (nothing is written before the cluster answers):
    returns the cell's report and results row;
 5. as tasks finish, each cell's record and ``results.csv`` are written; a failed
    cell records its error and the others go on;
-6. ``results.csv``, the plots and ``results.md`` (with the timing) are written.
-
-The speed-up reported is (sum of the cells' task times) / (wall time of the cells):
-how much faster the cells ran than one after another in one worker process.
+6. ``results.csv``, the plots, ``timing.json`` and ``results.md`` (with the timing
+   of every run of the sweep, :mod:`.timing`) are written.
 """
 
 from __future__ import annotations
@@ -39,59 +37,13 @@ from .folder import (
     write_record,
 )
 from .grid import Cell, Sweep
-from .progress import Progress, clock
+from .progress import Progress
 from .results import Row, make_row, plot_results, write_csv, write_markdown
+from .timing import Timing, now_utc, record_timing, timing_lines
 
 POLL = 0.25
 """Seconds between two looks at the tasks [s]."""
 _FINISHED = ("finished", "error", "cancelled")
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Where the wall time of one ``spicelearn sweep`` went [s], and what it ran."""
-
-    cluster: str
-    workers: int
-    start_s: float
-    """Starting (or connecting to) the cluster [s]."""
-    cells_s: float
-    """From the cluster being up to the last cell finished [s]."""
-    results_s: float
-    """Writing the results table and plots [s]."""
-    ran: int
-    """Cells run (trained or resumed) in this run."""
-    skipped: int
-    """Cells found done and skipped."""
-    cell_time_sum: float
-    """Sum of the task times of the cells run [s]."""
-
-    @property
-    def wall_s(self) -> float:
-        """The whole run [s]."""
-        return self.start_s + self.cells_s + self.results_s
-
-    @property
-    def speedup(self) -> float | None:
-        """Sum of the cells' task times / wall time of the cells (None if none ran)."""
-        return self.cell_time_sum / self.cells_s if self.ran and self.cells_s > 0 else None
-
-    def lines(self) -> list[str]:
-        """The timing as Markdown lines."""
-        out = [f"Ran on {self.cluster}. Wall time {self.wall_s:.1f} s "
-               f"({clock(self.wall_s)}): cluster start {self.start_s:.1f} s, cells "
-               f"{self.cells_s:.1f} s, results {self.results_s:.1f} s.", ""]
-        if not self.ran:
-            out.append(f"No cell ran: all {self.skipped} were done before.")
-            return out
-        out.append(f"Cells run: {self.ran}" + (f" ({self.skipped} done before, skipped)"
-                                                if self.skipped else "") +
-                   f". Their task times add up to {self.cell_time_sum:.1f} s and they took "
-                   f"{self.cells_s:.1f} s of wall time on {self.workers} worker"
-                   f"{'s' if self.workers != 1 else ''}: {self.speedup:.2f}x the throughput of "
-                   "one worker running them one after another (`spicelearn bench sweep` "
-                   "measures 1 against N workers).")
-        return out
 
 
 @dataclass(frozen=True)
@@ -213,6 +165,7 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None,
     """
     out = Path(out)
     t0 = time.perf_counter()
+    started = now_utc()
     check_out_folder(out, sweep)
     with contextlib.ExitStack() as stack:
         cluster = None
@@ -261,7 +214,8 @@ def run_sweep(sweep: Sweep, out: str | Path, scheduler: str | None = None,
         write_csv(out, sweep, ordered)
         plots = plot_results(out, sweep, ordered)
         t_end = time.perf_counter()
-        timing = Timing(where, cluster.workers if cluster is not None else 0, t_up - t0,
-                        t_cells - t_up, t_end - t_cells, len(todo), skipped, cell_time)
-        write_markdown(out, sweep, ordered, timing.lines(), plots)
+        timing = Timing(started, where, cluster.workers if cluster is not None else 0,
+                        t_up - t0, t_cells - t_up, t_end - t_cells, len(todo), skipped,
+                        cell_time)
+        write_markdown(out, sweep, ordered, timing_lines(record_timing(out, timing)), plots)
     return SweepOutcome(out, sweep, ordered, timing)
