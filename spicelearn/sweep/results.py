@@ -52,6 +52,9 @@ STAT_COLUMNS = ("status", "final_test_acc", "best_test_acc", "best_epoch", "fina
                 "energy_J", "dg_error_S", "disturbance_S", "error")
 """Columns of ``results.csv`` after ``cell``, ``id`` and the swept keys."""
 _FROM_METRICS = {"pulses": ("cum_pulses", "pulses"), "energy_J": ("cum_energy", "energy")}
+_OPTIONAL = {"pulses": "pulses", "energy_J": "energy [J]", "dg_error_S": "Δg error [S]",
+             "disturbance_S": "disturbance [S]"}
+"""Columns shown in ``results.md`` only when some cell has them, and their headers."""
 _PLOT_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -165,13 +168,18 @@ def _sec(v: float | None) -> str:
     return "" if v is None else f"{v:.3g}"
 
 
+def _optional_text(column: str, v: float | None) -> str:
+    if v is None:
+        return ""
+    return str(round(v)) if column == "pulses" else f"{v:.4g}"
+
+
 def markdown_table(sweep: Sweep, rows: Sequence[Row]) -> list[str]:
     """The results as a Markdown table (accuracies in %)."""
-    extra = [c for c in ("pulses", "energy_J", "dg_error_S", "disturbance_S")
-             if any(r.stats[c] is not None for r in rows)]
+    extra = [c for c in _OPTIONAL if any(r.stats[c] is not None for r in rows)]
     head = ["cell", *(f"`{k}`" for k in sweep.keys), "status", "final test acc [%]",
             "best test acc [%]", "epochs", "train time [s]", "per epoch [s]", "cell time [s]",
-            *extra, "error"]
+            *(_OPTIONAL[c] for c in extra), "error"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         s = r.stats
@@ -179,7 +187,8 @@ def markdown_table(sweep: Sweep, rows: Sequence[Row]) -> list[str]:
                  *(_md(format_value(v)) for v in r.cell.values.values()), s["status"],
                  _pct(s["final_test_acc"]), _pct(s["best_test_acc"]),
                  _cell_text(s["epochs"]), _sec(s["train_time_s"]), _sec(s["time_per_epoch_s"]),
-                 _sec(s["cell_time_s"]), *(_cell_text(s[c]) for c in extra),
+                 _sec(s["cell_time_s"]),
+                 *(_optional_text(c, s[c]) for c in extra),
                  _md(s["error"] or "")]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
