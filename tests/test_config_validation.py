@@ -316,6 +316,8 @@ def _default(dotted: str) -> object:
     if section == "network" and rest[0] in ("rows", "cols", "r_wire", "termination",
                                             "r_term"):
         model = check_network({"kind": "crossbar", "rows": 1, "cols": 1}).as_dict()
+    if section == "training" and rest[0].startswith("pulse_"):  # keys of pulsed programmers
+        model = TrainingConfig(programmer="pulse").as_dict()
     for k in rest:
         model = model[k]
     return model
