@@ -18,10 +18,10 @@ def test_wheel_contains_device_models_and_every_package(tmp_path):
                     "-w", str(tmp_path)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("spicelearn-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for lib in (ROOT / "device_models").glob("*.lib"):
-        assert f"spicelearn/device_models/{lib.name}" in names
-    for pkg in ("network", "netlist", "devices", "engines", "learning", "data", "cli"):
-        assert f"spicelearn/{pkg}/__init__.py" in names
+    for model in [*(ROOT / "device_models").glob("*.lib"), *(ROOT / "device_models").glob("*.va")]:
+        assert f"spicelearn/device_models/{model.name}" in names
+    for init in (ROOT / "spicelearn").rglob("__init__.py"):  # every package of the tree
+        assert init.relative_to(ROOT).as_posix() in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
