@@ -75,8 +75,33 @@ def spice_current_split(i: str, i_step: float) -> tuple[str, str]:
     return f"({mag}*0.5*(1+{t}))", f"({mag}*0.5*(1-{t}))"
 
 
+class ResistanceBetweenBounds:
+    """State → conductance of a device whose resistance moves linearly between
+    ``r_off`` (x = 0) and ``r_on`` (x = 1): R = R_off − (R_off − R_on)·clip(x), the
+    state clipped smoothly (:func:`soft_clip`) so that R never reaches 0. Mixed into
+    device models with ``r_on`` and ``r_off`` fields [Ω] (HP drift family, VTEAM).
+    """
+
+    @property
+    def clip_width(self) -> float:
+        """w = R_on / (2(R_off − R_on)) [1]: how far the clipped state reaches beyond [0, 1]."""
+        return 0.5 * self.r_on / (self.r_off - self.r_on)
+
+    def conductance(self, x: np.ndarray | float) -> np.ndarray:
+        """g(x) = 1 / (R_off − (R_off − R_on)·clip(x)) [S]."""
+        return 1.0 / (self.r_off - (self.r_off - self.r_on) * soft_clip(x, self.clip_width))
+
+    def state_of(self, g: np.ndarray | float) -> np.ndarray:
+        """x = (R_off − 1/g) / (R_off − R_on) [1]."""
+        return (self.r_off - 1.0 / _arr(g)) / (self.r_off - self.r_on)
+
+    def spice_conductance(self, x: str) -> str:
+        clipped = spice_soft_clip(x, self.clip_width)
+        return f"(1/({num(self.r_off)}-{num(self.r_off - self.r_on)}*{clipped}))"
+
+
 @dataclass(frozen=True)
-class _IonDrift(DeviceModel):
+class _IonDrift(ResistanceBetweenBounds, DeviceModel):
     """Common part of the HP family: resistance, read conductance, drift constant."""
 
     source: ClassVar[str] = ("Strukov, Snider, Stewart, Williams, Nature 453:80 (2008); "
@@ -106,23 +131,6 @@ class _IonDrift(DeviceModel):
     def drift_rate(self) -> float:
         """k = μ_v·R_on/D² [1/(A·s)]: dx/dt per ampere without window."""
         return self.mu_v * self.r_on / (self.d * self.d)
-
-    @property
-    def clip_width(self) -> float:
-        """w = R_on / (2(R_off − R_on)) [1]: how far the clipped state reaches beyond [0, 1]."""
-        return 0.5 * self.r_on / (self.r_off - self.r_on)
-
-    def conductance(self, x: np.ndarray | float) -> np.ndarray:
-        """g(x) = 1 / (R_off − (R_off − R_on)·clip(x)) [S]."""
-        return 1.0 / (self.r_off - (self.r_off - self.r_on) * soft_clip(x, self.clip_width))
-
-    def state_of(self, g: np.ndarray | float) -> np.ndarray:
-        """x = (R_off − 1/g) / (R_off − R_on) [1]."""
-        return (self.r_off - 1.0 / _arr(g)) / (self.r_off - self.r_on)
-
-    def spice_conductance(self, x: str) -> str:
-        clipped = spice_soft_clip(x, self.clip_width)
-        return f"(1/({num(self.r_off)}-{num(self.r_off - self.r_on)}*{clipped}))"
 
     def dxdt(self, v: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
         """dx/dt = k·i·f(x, i) with i = g(x)·V [1/s]."""

@@ -40,13 +40,13 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import DeviceModelError
-from .hp import soft_clip, spice_soft_clip
+from .hp import ResistanceBetweenBounds, soft_clip, spice_soft_clip
 from .model import DeviceModel, _arr
 from .smooth import num, softplus, spice_softplus
 
 
 @dataclass(frozen=True)
-class VTEAM(DeviceModel):
+class VTEAM(ResistanceBetweenBounds, DeviceModel):
     """VTEAM with a normalized state x ∈ [0, 1] (1 = ON), ohmic at fixed state.
 
     ``dx/dt = −(k_off·u_off^α_off·f_off(x̃) + k_on·u_on^α_on·f_on(x̃))/D`` with
@@ -102,23 +102,6 @@ class VTEAM(DeviceModel):
         if not 0 < self.v_smooth < min(self.v_off, -self.v_on):
             raise DeviceModelError(f"vteam: v_smooth must be in (0, min(v_off, -v_on)), "
                                    f"got {self.v_smooth!r} V")
-
-    @property
-    def clip_width(self) -> float:
-        """w = R_on / (2(R_off − R_on)) [1]: how far the clipped state reaches beyond [0, 1]."""
-        return 0.5 * self.r_on / (self.r_off - self.r_on)
-
-    def conductance(self, x: np.ndarray | float) -> np.ndarray:
-        """g(x) = 1 / (R_off − (R_off − R_on)·clip(x)) [S]."""
-        return 1.0 / (self.r_off - (self.r_off - self.r_on) * soft_clip(x, self.clip_width))
-
-    def state_of(self, g: np.ndarray | float) -> np.ndarray:
-        """x = (R_off − 1/g) / (R_off − R_on) [1]."""
-        return (self.r_off - 1.0 / _arr(g)) / (self.r_off - self.r_on)
-
-    def spice_conductance(self, x: str) -> str:
-        clipped = spice_soft_clip(x, self.clip_width)
-        return f"(1/({num(self.r_off)}-{num(self.r_off - self.r_on)}*{clipped}))"
 
     def dxdt(self, v: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
         """dx/dt [1/s] (see the class docstring)."""
