@@ -37,7 +37,7 @@ import os
 import re
 import signal
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -186,7 +186,33 @@ def remove_owned(folder: str | Path, owned: set[str]) -> None:
 
 
 @contextlib.contextmanager
-def hold_lock(folder: str | Path) -> Iterator[None]:
+def hold_flock(lock_file: Path, cannot_write: str,
+               in_use: Callable[[str], str]) -> Iterator[None]:
+    """Hold an exclusive flock on ``lock_file`` (which records the holder's pid).
+
+    Raises:
+        RunDirError: ``cannot_write: <reason>`` when the file cannot be opened;
+            ``in_use(who)`` when another process holds the lock (who names its pid).
+    """
+    try:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+    except OSError as exc:
+        raise RunDirError(f"{cannot_write}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            who = f"process {pid}" if pid.isdigit() else "another process"
+            raise RunDirError(in_use(who)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def hold_lock(folder: str | Path) -> contextlib.AbstractContextManager[None]:
     """Hold ``folder``'s run lock (an exclusive flock on ``.spicelearn.lock``).
 
     Raises:
@@ -194,22 +220,8 @@ def hold_lock(folder: str | Path) -> Iterator[None]:
             lock (the message names its pid).
     """
     p = Path(folder)
-    try:
-        fd = os.open(p / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
-    except OSError as exc:
-        raise RunDirError(f"cannot write in run folder {p}: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            who = f"process {pid}" if pid.isdigit() else "another process"
-            raise RunDirError(f"run folder {p} is in use by {who}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+    return hold_flock(p / LOCK, f"cannot write in run folder {p}",
+                      lambda who: f"run folder {p} is in use by {who}")
 
 
 # --- claiming a folder for a new run ---------------------------------------------------

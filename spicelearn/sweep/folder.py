@@ -20,10 +20,8 @@ anything is written.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ from ..errors import RunDirError
 from ..fileio import write_atomic
 from ..learning.checkpoint import latest_epoch
 from ..learning.rundir import dump_toml
-from ..learning.runfolder import holds_run
+from ..learning.runfolder import hold_flock, holds_run
 from .grid import Cell, Sweep
 
 SWEEP_FILE = "sweep.json"
@@ -94,30 +92,14 @@ def check_out_folder(out: Path, sweep: Sweep) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def hold_sweep_lock(out: Path) -> Iterator[None]:
+def hold_sweep_lock(out: Path) -> contextlib.AbstractContextManager[None]:
     """Hold ``out``'s sweep lock (flock on ``.spicelearn-sweep.lock``, holding the pid).
 
     Raises:
         RunDirError: another process runs a sweep in ``out``.
     """
-    try:
-        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
-    except OSError as exc:
-        raise RunDirError(f"cannot write in output folder {out}: {exc.strerror}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            who = f"process {pid}" if pid.isdigit() else "another process"
-            raise RunDirError(f"output folder {out} is in use by another sweep ({who})") \
-                from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+    return hold_flock(out / LOCK, f"cannot write in output folder {out}",
+                      lambda who: f"output folder {out} is in use by another sweep ({who})")
 
 
 def config_path(out: Path, cell: Cell) -> Path:
