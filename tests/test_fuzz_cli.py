@@ -12,26 +12,16 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_config_validation import _BASE, _KEYS, _VALUES
 
+from spicelearn.learning.rundir import _toml_value as scalar_toml
+
 
 def _toml_value(v: object) -> str | None:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)  # a TOML basic string: control characters escaped
+    """TOML for a generated value (inline tables with quoted keys); None if TOML has none."""
     if isinstance(v, list):
         items = [_toml_value(x) for x in v]
         return None if None in items else "[" + ", ".join(items) + "]"
@@ -40,7 +30,10 @@ def _toml_value(v: object) -> str | None:
         if any(x is None for _, x in items):
             return None
         return "{" + ", ".join(f"{k} = {x}" for k, x in items) + "}"
-    return None
+    try:
+        return scalar_toml(v)  # the run folder's writer: numbers, NaN, inf, strings
+    except TypeError:
+        return None
 
 
 def _dump(raw: dict, prefix: str = "") -> str:
