@@ -160,8 +160,8 @@ SOLVER_OPTIONS = {"klu": ""}
 """Added to the default options when libngspice has KLU (ngspice >= 44 builds it in).
 
 Measured on the 4,840-device bench network (2 cores, ngspice 46, 1000 samples,
-about 2.3 Newton iterations per sample with either solver): 0.49 ms/sample with
-KLU against 0.85 ms/sample with ngspice's default Sparse 1.3; Iris (172 devices)
+about 2.3 Newton iterations per sample with either solver): 0.49–0.52 ms/sample
+with KLU against 0.78–0.85 ms/sample with ngspice's default Sparse 1.3; Iris (172 devices)
 the same with both (0.033 ms/sample)."""
 
 
