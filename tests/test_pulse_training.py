@@ -116,12 +116,40 @@ def test_bad_pulse_config_is_one_line(tmp_path, run_cli, model, extra, message):
     assert not out.exists()
 
 
-def test_array_programmer_is_refused_for_layered_networks(tmp_path, run_cli):
-    cfg = _config(tmp_path).read_text().replace('programmer = "pulse"', 'programmer = "array"')
-    (tmp_path / "a.toml").write_text(cfg)
-    code, _, stderr = run_cli(["train", tmp_path / "a.toml", "--out", tmp_path / "run"])
-    assert code == 2 and "'array' needs a single-crossbar network" in stderr
-    assert not (tmp_path / "run").exists()
+def test_array_programmer_trains_on_the_crossbar(tmp_path, run_cli):
+    """``array`` writes the updates on the crossbar: pulses, and the half-select
+    disturbance that ``pulse`` never shows (examples/iris_array.toml, one epoch)."""
+    import tomllib
+
+    from spicelearn.learning.rundir import dump_toml
+
+    raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_array.toml")
+                        .read_text())
+    raw["training"]["epochs"] = 1
+    (tmp_path / "a.toml").write_text(dump_toml(raw))
+    out = tmp_path / "run"
+    code, _, stderr = run_cli(["train", tmp_path / "a.toml", "--out", out, "--quiet"])
+    assert code == 0, stderr
+    row = read_metrics(out / "metrics.csv")[-1]
+    assert row["pulses"] > 0 and row["energy"] > 0
+    assert row["disturbance"] > 0
+    assert "| programming | array (pwm): per epoch " in (out / "report.md").read_text()
+    resolved = (out / "config.toml").read_text()
+    assert 'array_bias = "V/2"' in resolved and "array_r_wire = 1.0" in resolved
+
+
+def test_array_programmer_on_a_hidden_layer_network(tmp_path, run_cli):
+    """A network with a hidden layer: each crossbar layer is its own array."""
+    cfg = _config(tmp_path, engine="ngspice", epochs=1, batch=64,
+                  extra='pulse_scheme = "pwm"').read_text()
+    (tmp_path / "a.toml").write_text(cfg.replace('programmer = "pulse"', 'programmer = "array"'))
+    out = tmp_path / "run"
+    code, _, stderr = run_cli(["train", tmp_path / "a.toml", "--out", out, "--quiet"])
+    assert code == 0, stderr
+    first, last = load_checkpoint(out, epoch=0), load_checkpoint(out)
+    layers = [slice(0, 40), slice(40, 76)]   # 10x4 and 6x6 crossbars
+    for sl in layers:
+        assert not np.allclose(first.g[sl], last.g[sl])
 
 
 def test_iris_pulse_example_learns():

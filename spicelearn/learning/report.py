@@ -4,6 +4,10 @@
 * ``plots/accuracy.png``: train and test accuracy per epoch, with the target.
 * ``plots/conductances.png``: per crossbar layer, the histogram of conductances
   [S] at the start and at the end (log-spaced bins over [g_min, g_max]).
+* ``plots/trajectories.png``: the read conductance of a few devices per layer
+  after every update (the pulses' steps, the range's bounds, stuck devices).
+* ``plots/states.png``: per crossbar layer, the distribution of the device
+  states at the start and at the end over the model's state bounds.
 """
 
 from __future__ import annotations
@@ -97,6 +101,67 @@ def plot_conductances(circuit: Circuit, g_start: np.ndarray, g_end: np.ndarray,
     return path
 
 
+def plot_trajectories(circuit: Circuit, trajectory: np.ndarray, tracked: np.ndarray,
+                      updates_per_epoch: int, folder: Path, title: str) -> Path:
+    """Conductance of the tracked devices after every update, one panel per layer."""
+    plt = _pyplot()
+    slices = circuit.layer_slices()
+    fig, axes = plt.subplots(1, len(slices), figsize=(4.6 * len(slices), 3.6), squeeze=False,
+                             layout="constrained")
+    epochs = np.arange(len(trajectory)) / max(updates_per_epoch, 1)
+    for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
+        for k, dev in enumerate(tracked):
+            if sl.start <= dev < sl.stop:
+                ax.step(epochs, trajectory[:, k], where="post", lw=1.0,
+                        label=circuit.devices[dev].name)
+        for bound in (circuit.g_min, circuit.g_max):
+            ax.axhline(bound, color="grey", lw=0.8, ls=":")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch (one step per update)")
+        ax.set_ylabel("read conductance g [S]")
+        ax.set_title(f"layer {i}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{title}: conductance trajectories (dotted: g_min, g_max)")
+    path = _save(fig, folder / "trajectories.png")
+    plt.close(fig)
+    return path
+
+
+def plot_states(circuit: Circuit, x_start: np.ndarray, x_end: np.ndarray, folder: Path,
+                title: str) -> Path:
+    """Per-layer histograms of the device states at the start and the end."""
+    plt = _pyplot()
+    lo, hi = circuit.model.state_bounds()
+    slices = circuit.layer_slices()
+    fig, axes = plt.subplots(1, len(slices), figsize=(4.4 * len(slices), 3.6), squeeze=False,
+                             layout="constrained")
+    log = circuit.model.name == "ideal" or (lo > 0 and hi / lo > 100)
+    bins = np.geomspace(lo, hi, 41) if log else np.linspace(lo, hi, 41)
+    for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
+        ax.hist(x_start[sl], bins=bins, alpha=0.6, label="start")
+        ax.hist(x_end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(f"state x of {circuit.model.name} ([{lo:g}, {hi:g}])")
+        ax.set_ylabel("devices")
+        ax.set_title(f"layer {i}")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"{title}: device states")
+    path = _save(fig, folder / "states.png")
+    plt.close(fig)
+    return path
+
+
+def nonideal_row(net: dict[str, Any]) -> list[str]:
+    """The report row of the non-idealities that are on (none: no row)."""
+    from ..network.device_config import NONIDEAL_KEYS
+
+    on = [f"{k} {net['devices'][k]:g}" for k in NONIDEAL_KEYS if k in net.get("devices", {})]
+    return [f"| non-idealities | {', '.join(on)} |"] if on else []
+
+
 def time_to_accuracy(metrics: list[dict[str, float]], target: float) -> tuple[int, float] | None:
     """(epoch, cumulative training time [s]) of the first epoch with test_acc ≥ target."""
     for r in metrics:
@@ -183,6 +248,7 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         f"| time per epoch | {per_epoch:.3f} s training, {per_epoch_all:.3f} s with evaluation |",
         f"| total training time | {last['cum_train_time']:.2f} s |",
         programming_row(t, trained),
+        *nonideal_row(net),
         f"| test accuracy ≥ {100 * t['target_accuracy']:g} % | {reach} |",
         "",
         *nonlinearity_lines(nonlinearity),
@@ -191,6 +257,10 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         "![accuracy](plots/accuracy.png)",
         "",
         "![conductances](plots/conductances.png)",
+        "",
+        "![trajectories](plots/trajectories.png)",
+        "",
+        "![states](plots/states.png)",
         "",
         "Per-epoch numbers: `metrics.csv`; resolved config: `config.toml`.",
         "",

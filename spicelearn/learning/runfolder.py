@@ -48,7 +48,8 @@ MANIFEST = ".spicelearn-manifest.json"
 LOCK = ".spicelearn.lock"
 CLAIM = "run.json"
 RUN_ENTRIES = ("config.toml", "run.json", "metrics.csv", "report.md", "checkpoints", "plots",
-               "plots/loss.png", "plots/accuracy.png", "plots/conductances.png")
+               "plots/loss.png", "plots/accuracy.png", "plots/conductances.png",
+               "plots/trajectories.png", "plots/states.png")
 _INTERNAL = (MANIFEST, LOCK)
 _CHECKPOINT_FILE = re.compile(r"^checkpoints/epoch_\d{4,}\.(json|npz)$")
 _FORMAT = 1

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 
 from ..config import AtLeastOne, ConfigModel, Finite, Fraction, Positive, choice
+from ..devices.programmers.array_decks import BIASES, STEPS
 from ..devices.programmers.schemes import SCHEMES
 from ..engines.programmers import PROGRAMMERS as _PROGRAMMER_REGISTRY
 from ..errors import ConfigError
@@ -22,6 +23,8 @@ SCHEDULES = ("constant", "step", "cosine")
 PROGRAMMERS = tuple(_PROGRAMMER_REGISTRY)
 """The programmer names: the registry's (:data:`spicelearn.engines.programmers.PROGRAMMERS`)."""
 PULSE_SCHEMES = tuple(SCHEMES)
+ARRAY_BIASES = BIASES
+ARRAY_STEPS = STEPS
 COSTS = ("mse", "cross_entropy")
 COST_ALIASES = {"xent": "cross_entropy", "ce": "cross_entropy"}
 """Other names accepted for a cost."""
@@ -42,6 +45,8 @@ OptimizerName = choice(OPTIMIZERS, "optimizer")
 ScheduleName = choice(SCHEDULES, "schedule")
 ProgrammerName = choice(PROGRAMMERS, "programmer")
 PulseSchemeName = choice(PULSE_SCHEMES, "pulse_scheme")
+ArrayBias = choice(ARRAY_BIASES, "array_bias")
+ArrayStep = choice(ARRAY_STEPS, "array_step")
 LearningRates = Annotated[list[Positive], Field(min_length=1), BeforeValidator(_as_list)]
 
 
@@ -94,15 +99,22 @@ class TrainingConfig(ConfigModel):
     programmer: ProgrammerName = "ideal"
     """How a desired Δg is realized on the devices: ``ideal`` (exact, within the
     model's range), ``pulse`` (pulses through the device's state equation),
-    ``spice`` (one ngspice transient of every device's pulses)."""
+    ``spice`` (one ngspice transient of every device's pulses), ``array`` (the pulses
+    written on each crossbar layer, line by line, half-selected devices disturbed)."""
     pulse_scheme: PulseSchemeName = "identical"
-    """``pulse``/``spice``: ``identical`` pulses, one ``pwm`` or one ``pam`` pulse."""
+    """``pulse``/``spice``/``array``: ``identical`` pulses, one ``pwm`` or one ``pam`` pulse."""
     pulse_v_up: Positive | None = None
     """Amplitude of the pulses that raise g [V]; default: the model's."""
     pulse_v_down: Positive | None = None
     """Magnitude of the amplitude of the pulses that lower g [V]; default: the model's."""
     pulse_width: Positive | None = None
     """Plateau of one pulse [s]; default: the scheme's."""
+    array_bias: ArrayBias = "V/2"
+    """``array``: the write scheme, ``V/2`` (unselected lines at half the pulse) or ``V/3``."""
+    array_step: ArrayStep = "row"
+    """``array``: the line written at a time, ``row`` or ``column``."""
+    array_r_wire: float = Field(0.0, ge=0)
+    """``array``: resistance of one wire segment between two cross points [Ω]."""
     target_accuracy: float = Field(0.9, gt=0, le=1)
     """Test accuracy whose first crossing the report times [1]."""
 
@@ -117,10 +129,14 @@ class TrainingConfig(ConfigModel):
 
     def as_dict(self) -> dict[str, Any]:
         """Every key with its value; the ``pulse_*`` keys only for a pulsed programmer and
-        only when set (an ``ideal`` run resolves as before they existed)."""
+        only when set, the ``array_*`` keys only for ``array`` (an ``ideal`` run
+        resolves as before they existed)."""
         out = super().as_dict()
         for key in [k for k in out if k.startswith("pulse_")]:
             if self.programmer == "ideal" or out[key] is None:
+                del out[key]
+        for key in [k for k in out if k.startswith("array_")]:
+            if self.programmer != "array":
                 del out[key]
         return out
 

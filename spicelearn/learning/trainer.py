@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,18 @@ from ..data import (
     load_dataset,
     resolve_data,
 )
-from ..devices.programmers import Programmer, ProgramResult
+from ..devices.programmers import (
+    BlockProgrammer,
+    NonIdealities,
+    Programmer,
+    ProgramResult,
+    read_conductances,
+)
 from ..engines.base import Engine
 from ..engines.programmers import make_programmer
 from ..errors import ConfigError, DeviceModelError
 from ..network.circuit import Circuit
+from ..network.config import check_network
 from ..run_config import RunConfig
 from .checkpoint import Checkpoint, save_checkpoint
 from .costs import Cost, make_cost, predictions
@@ -64,6 +71,7 @@ class Setup:
     rule: LearningRule
     optimizer: Optimizer
     programmer: Programmer
+    nonideal: NonIdealities = field(default_factory=NonIdealities)
 
     def targets(self, labels: np.ndarray) -> np.ndarray:
         t = self.training
@@ -92,27 +100,33 @@ def prepare(rc: RunConfig) -> Setup:
     cost = make_cost(tcfg.cost, tcfg.temperature)
     rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
     opt = make_optimizer(tcfg, circuit.layer_sizes)
-    prog = build_programmer(tcfg, circuit, rc.seed)
+    nonideal = check_network(rc.network).devices.nonidealities()
+    prog = build_programmer(tcfg, circuit, rc.seed, nonideal)
     resolved = {"seed": rc.seed, "network": resolve_network_table(rc.network),
                 "data": dcfg.as_dict(), "training": tcfg.as_dict()}
     return Setup(rc.seed, resolved, run_id_of(resolved), dcfg, tcfg, circuit, ds, cost, rule,
-                 opt, prog)
+                 opt, prog, nonideal)
 
 
-def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int) -> Programmer:
+def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
+                     nonideal: NonIdealities | None = None) -> Programmer:
     """The programmer ``training.programmer`` names, checked against the circuit's devices.
 
+    ``array`` programs each crossbar layer of the network as its own array (one
+    transient per layer and update), the others all devices at once. The
+    non-idealities' per-device draws are seeded from the run seed (per layer for
+    ``array``).
+
     Raises:
-        ConfigError: a programmer that does not fit (``pulse``/``spice`` on a model
-            without a state equation, pulse parameters outside the model's valid
-            region, ``array`` on a layered network).
+        ConfigError: a programmer or a non-ideality that does not fit the devices
+            (``pulse``/``spice``/``array`` on a model without a state equation,
+            pulse parameters outside the model's valid region, a parameter spread on
+            a model without a state equation), or ``array`` on a network whose
+            devices do not form crossbars.
     """
     name = tcfg.programmer
-    if name == "array":
-        raise ConfigError("'training.programmer' = 'array' needs a single-crossbar network; "
-                          "the trainer trains layered networks (use 'pulse' or 'spice')")
-    options: dict[str, Any] = {"seed": seed}
-    if name in ("pulse", "spice"):
+    options: dict[str, Any] = {"seed": seed, "nonideal": nonideal}
+    if name in ("pulse", "spice", "array"):
         options["scheme"] = tcfg.pulse_scheme
         for key, value in (("v_up", tcfg.pulse_v_up), ("width", tcfg.pulse_width),
                            ("v_down", None if tcfg.pulse_v_down is None
@@ -120,10 +134,28 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int) -> Progr
             if value is not None:
                 options[key] = value
     try:
-        prog = make_programmer(name, **options)
-        scheme_for = getattr(prog, "scheme_for", None)
-        if scheme_for is not None:
-            scheme_for(circuit.model)
+        if name == "array":
+            shapes = list(circuit.layer_shapes)
+            if (len(shapes) != len(circuit.layer_sizes)
+                    or any(r * c != n for (r, c), n in zip(shapes, circuit.layer_sizes,
+                                                          strict=True))):
+                raise ConfigError("'training.programmer' = 'array' needs a network whose "
+                                  "devices form crossbar layers")
+            options |= {"bias": tcfg.array_bias, "step": tcfg.array_step,
+                        "r_wire": tcfg.array_r_wire}
+            seeds = np.random.SeedSequence(seed).generate_state(len(shapes))
+            prog: Programmer = BlockProgrammer([
+                (r * c, make_programmer(name, rows=r, cols=c,
+                                        **(options | {"seed": int(layer_seed)})))
+                for (r, c), layer_seed in zip(shapes, seeds, strict=True)])
+        else:
+            prog = make_programmer(name, **options)
+        for part in getattr(prog, "parts", [(0, prog)]):
+            scheme_for = getattr(part[1], "scheme_for", None) or getattr(
+                getattr(part[1], "planner", None), "scheme_for", None)
+            if scheme_for is not None:
+                scheme_for(circuit.model)
+        prog.initial_states(circuit.model, circuit.state)  # draws the populations
     except DeviceModelError as exc:
         raise ConfigError(f"'training.programmer' = '{name}' does not fit the devices "
                           f"({circuit.model.name}): {exc}") from None
@@ -183,6 +215,18 @@ class ProgrammingTotals:
                 "disturbance": self.disturbance}
 
 
+TRACKED_PER_LAYER = 4
+"""Devices per crossbar layer whose conductance the checkpoints follow after every update."""
+
+
+def tracked_devices(circuit: Circuit) -> np.ndarray:
+    """Indices of the devices whose conductance trajectory a run records: in each
+    crossbar layer, :data:`TRACKED_PER_LAYER` evenly spaced ones."""
+    picks = [np.unique(np.linspace(s.start, s.stop - 1, TRACKED_PER_LAYER).astype(int))
+             for s in circuit.layer_slices()]
+    return np.concatenate(picks)
+
+
 @dataclass
 class TrainResult:
     circuit: Circuit
@@ -204,10 +248,12 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
     y_train, y_test = setup.targets(ds.y_train), setup.targets(ds.y_test)
     g_init = circuit.g.copy()
     metrics: list[dict[str, float]] = []
+    tracked = tracked_devices(circuit)
     if start is None:
         circuit = circuit.with_states(setup.programmer.initial_states(circuit.model,
                                                                       circuit.state))
         g_init = circuit.g.copy()
+        trajectory = [circuit.g[tracked]]
     else:
         state = start.programmer_state.get("state")
         circuit = (circuit.with_conductances(start.g) if state is None
@@ -215,6 +261,14 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         setup.optimizer.load_state(start.optimizer_state)
         rng.bit_generator.state = start.rng_state
         metrics = [dict(r) for r in start.metrics]
+        trajectory = list(start.programmer_state.get("trajectory", [circuit.g[tracked]]))
+
+    def read(c: Circuit) -> Circuit:
+        """The circuit as one read (settle) sees it: read noise, clipped to the range."""
+        if setup.nonideal.read_noise == 0.0:
+            return c
+        g = np.clip(read_conductances(c.g, setup.nonideal, rng), *c.model.g_range())
+        return c.with_conductances(g)
 
     def checkpoint(epoch: int) -> None:
         if run_dir is None:
@@ -222,13 +276,17 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         save_checkpoint(run_dir, Checkpoint(
             epoch=epoch, run_id=setup.run_id, g=circuit.g, optimizer=setup.optimizer.name,
             optimizer_state=setup.optimizer.state(), rng_state=rng.bit_generator.state,
-            metrics=metrics, programmer_state={"state": circuit.state}))
+            metrics=metrics, programmer_state={
+                "state": circuit.state, "trajectory": np.array(trajectory),
+                "trajectory_devices": tracked}))
         write_metrics(Path(run_dir) / "metrics.csv", metrics)
 
     def record(epoch: int, train_time: float, t0: float,
                programmed: ProgrammingTotals) -> dict[str, float]:
-        loss, train_acc = evaluate(engine, circuit, setup.cost, ds.x_train, ds.y_train, y_train)
-        test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test, y_test)
+        loss, train_acc = evaluate(engine, read(circuit), setup.cost, ds.x_train, ds.y_train,
+                                   y_train)
+        test_loss, test_acc = evaluate(engine, read(circuit), setup.cost, ds.x_test, ds.y_test,
+                                       y_test)
         cum = (metrics[-1]["cum_train_time"] if metrics else 0.0) + train_time
         row = {"epoch": epoch, "loss": loss, "train_acc": train_acc, "test_acc": test_acc,
                "test_loss": test_loss, "epoch_time": time.perf_counter() - t0,
@@ -253,11 +311,12 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
             programmed = ProgrammingTotals()
             for start_i in range(0, n, bs):
                 b = order[start_i:start_i + bs]
-                step = setup.rule.estimate(engine, circuit, ds.x_train[b], y_train[b])
+                step = setup.rule.estimate(engine, read(circuit), ds.x_train[b], y_train[b])
                 dg = setup.optimizer.step(step.grad, epoch - 1)
                 res = setup.programmer.program(circuit.model, circuit.state, dg, rng)
                 programmed.add(res)
                 circuit = circuit.with_states(res.state)
+                trajectory.append(circuit.g[tracked])
                 bar.update(1)
             row = record(epoch, time.perf_counter() - t0, t0, programmed)
             bar.set_postfix(epoch=epoch, loss=f"{row['loss']:.4g}",
@@ -284,14 +343,33 @@ def check_trained(setup: Setup, engine: Engine, g: np.ndarray) -> NonlinearityCh
                               ds.x_train, ds.y_train)
 
 
-def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], g_init: np.ndarray,
-            g_end: np.ndarray, nonlinearity: NonlinearityCheck) -> None:
-    from .report import plot_conductances, plot_curves, write_report
+def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], first: Checkpoint,
+            last: Checkpoint, nonlinearity: NonlinearityCheck) -> None:
+    from .report import (
+        plot_conductances,
+        plot_curves,
+        plot_states,
+        plot_trajectories,
+        write_report,
+    )
 
     title = setup.dataset.name
     plots = run_dir / "plots"
+    c = setup.circuit
     plot_curves(metrics, plots, title, setup.training.target_accuracy)
-    plot_conductances(setup.circuit, g_init, g_end, plots, title)
+    plot_conductances(c, first.g, last.g, plots, title)
+    trajectory = last.programmer_state.get("trajectory")
+    tracked = last.programmer_state.get("trajectory_devices", tracked_devices(c))
+    if trajectory is None:  # a checkpoint without a trajectory: its two ends
+        trajectory = np.stack([first.g[tracked], last.g[tracked]])
+    plot_trajectories(c, trajectory, tracked, -(-len(setup.dataset.y_train)
+                                               // setup.training.batch_size), plots, title)
+
+    def states(ck: Checkpoint) -> np.ndarray:
+        x = ck.programmer_state.get("state")
+        return c.with_conductances(ck.g).state if x is None else x
+
+    plot_states(c, states(first), states(last), plots, title)
     write_report(run_dir, setup.resolved, setup.circuit, metrics, setup.training.engine,
                  len(setup.dataset.y_train), len(setup.dataset.y_test), nonlinearity)
 
@@ -308,8 +386,8 @@ def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
             res = train(setup, engine, run_dir, start, progress=not quiet, on_epoch=on_epoch)
             metrics, g_end = res.metrics, res.circuit.g
         nonlinearity = check_trained(setup, engine, g_end)
-    g_init = load_checkpoint(run_dir, setup.run_id, epoch=0).g
-    _finish(setup, run_dir, metrics, g_init, g_end, nonlinearity)
+    _finish(setup, run_dir, metrics, load_checkpoint(run_dir, setup.run_id, epoch=0),
+            load_checkpoint(run_dir, setup.run_id), nonlinearity)
     return RunSummary(run_dir, metrics, t.engine, t.target_accuracy)
 
 

@@ -9,6 +9,11 @@ there is configurable here with nothing else to write. Each table also has
 * ``rendering``: ``"behavioural"`` or ``"verilog-a"``, only for models with a
   Verilog-A module (how ngspice settles them: B-sources or resistors, or the
   compiled module as OSDI ``N`` instances);
+* the non-idealities of programming and reading, all off by default and
+  seeded from the run seed (:data:`NONIDEAL_KEYS`, the fields of
+  :class:`~spicelearn.devices.programmers.NonIdealities`): ``device_to_device``,
+  ``cycle_to_cycle``, ``stuck_on``, ``stuck_off``, ``levels``, ``read_noise``;
+  they resolve (and enter the run id) only when on;
 * ``init_low``, ``init_high`` [S]: the uniform range the initial read
   conductances are drawn from. Default ``[1e-4, 1e-3]`` S when the model's
   conductance range holds it, else ``[lo·r^0.1, lo·r^0.4]`` with
@@ -32,11 +37,18 @@ import textwrap
 from dataclasses import MISSING, fields
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    create_model,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..config import ConfigModel, Positive, choice, tagged_union
 from ..devices.model import DeviceModel
+from ..devices.programmers.nonideal import NonIdealities
 from ..devices.registry import DEVICE_MODELS as REGISTRY
 from ..devices.registry import make_device_model
 from ..errors import DeviceModelError
@@ -49,6 +61,9 @@ INIT_DEFAULT = (1e-4, 1e-3)
 """Default range of the initial conductances [S] when the model's range holds it."""
 
 Rendering = choice(RENDERINGS, "rendering")
+_OFF = NonIdealities()
+NONIDEAL_KEYS = tuple(f.name for f in fields(NonIdealities))
+"""The non-ideality keys of every device table (defaults: :class:`NonIdealities`, all off)."""
 
 
 def default_init_range(g_lo: float, g_hi: float) -> tuple[float, float]:
@@ -94,6 +109,20 @@ class DeviceParams(ConfigModel):
     """Lower end of the uniform range of initial conductances [S]."""
     init_high: Positive = INIT_DEFAULT[1]
     """Upper end of the uniform range of initial conductances [S]."""
+    device_to_device: float = Field(_OFF.device_to_device, ge=0, lt=1)
+    """Relative spread σ of the state equation's rates and thresholds, drawn once per
+    device (log-normal, mean 1) [1]."""
+    cycle_to_cycle: float = Field(_OFF.cycle_to_cycle, ge=0, lt=1)
+    """Relative noise σ of each pulse's state change [1]."""
+    stuck_on: float = Field(_OFF.stuck_on, ge=0, le=1)
+    """Fraction of devices stuck at the highest conductance [1]."""
+    stuck_off: float = Field(_OFF.stuck_off, ge=0, le=1)
+    """Fraction of devices stuck at the lowest conductance [1]."""
+    levels: int | None = Field(_OFF.levels, ge=2)
+    """Number of programmable conductance levels, evenly spaced over the range (≥ 2);
+    unset: a continuum."""
+    read_noise: float = Field(_OFF.read_noise, ge=0, lt=1)
+    """Relative noise σ of every conductance in every settle phase, fresh per phase [1]."""
 
     @model_validator(mode="before")
     @classmethod
@@ -115,6 +144,10 @@ class DeviceParams(ConfigModel):
 
     @model_validator(mode="after")
     def _physical(self) -> DeviceParams:
+        if self.stuck_on + self.stuck_off > 1.0:
+            raise PydanticCustomError(
+                "spicelearn_stuck", "needs stuck_on + stuck_off <= 1, got {a} + {b}",
+                {"a": f"{self.stuck_on:g}", "b": f"{self.stuck_off:g}"})
         try:
             model = self.device()
         except DeviceModelError as exc:
@@ -131,6 +164,20 @@ class DeviceParams(ConfigModel):
                 {"lo": f"{lo:g}", "hi": f"{hi:g}", "model": self.model,  # type: ignore[attr-defined]
                  "a": f"{self.init_low:g}", "b": f"{self.init_high:g}"})
         return self
+
+    @model_serializer(mode="wrap")
+    def _drop_off(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Every key with its value; the non-ideality keys only when on (a config without
+        them resolves, and keeps its run id, as before they existed)."""
+        out = handler(self)
+        for key in NONIDEAL_KEYS:
+            if key in out and out[key] == getattr(_OFF, key):
+                del out[key]
+        return out
+
+    def nonidealities(self) -> NonIdealities:
+        """The table's non-idealities."""
+        return NonIdealities(**{key: getattr(self, key) for key in NONIDEAL_KEYS})
 
     def parameters(self) -> dict[str, float]:
         """The model's parameters (every dataclass field of the model) by name."""

@@ -8,7 +8,7 @@ tables and exact pulse integration, and the programming non-idealities. The
 engines).
 """
 
-from .base import Programmer, ProgramResult, PulsePlan
+from .base import BlockProgrammer, Programmer, ProgramResult, PulsePlan, concatenate_results
 from .decks import RENDERINGS, ProgrammingDeck, render_programming
 from .ideal import IdealProgrammer
 from .integrate import integrate_pulse
@@ -24,9 +24,10 @@ from .pulse import PulseProgrammer, pinned_energy, pulse_integrals
 from .schemes import PULSE_AMPLITUDES, SCHEMES, PulseScheme, check_scheme, pulse_scheme
 from .tables import response_table
 
-__all__ = ["PULSE_AMPLITUDES", "RENDERINGS", "SCHEMES", "SPREAD_PARAMETERS", "DevicePopulation",
+__all__ = ["PULSE_AMPLITUDES", "RENDERINGS", "SCHEMES", "SPREAD_PARAMETERS", "BlockProgrammer",
+           "DevicePopulation",
            "IdealProgrammer", "NonIdealities", "PlannedPulses", "ProgramResult", "Programmer",
            "ProgrammingDeck", "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme",
            "integrate_pulse", "pinned_energy", "plan_pulses", "pulse_integrals", "pulse_scheme",
-           "quantize",
+           "quantize", "concatenate_results",
            "read_conductances", "render_programming", "response_table"]

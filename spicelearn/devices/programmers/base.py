@@ -164,3 +164,54 @@ class Programmer(ABC):
             polarity=plan.polarity, amplitude=plan.amplitude, width=plan.width,
             energy=np.asarray(energy, dtype=float), overhead_energy=float(overhead_energy),
             disturbance=float(disturbance))
+
+
+def concatenate_results(results: list[ProgramResult]) -> ProgramResult:
+    """One result of several programming steps on consecutive blocks of devices."""
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(r, name) for r in results])
+
+    return ProgramResult(
+        state=cat("state"), conductance=cat("conductance"), desired=cat("desired"),
+        realized=cat("realized"), count=cat("count"), polarity=cat("polarity"),
+        amplitude=cat("amplitude"), width=cat("width"), energy=cat("energy"),
+        overhead_energy=float(sum(r.overhead_energy for r in results)),
+        disturbance=float(max((r.disturbance for r in results), default=0.0)))
+
+
+class BlockProgrammer(Programmer):
+    """Programs consecutive blocks of the devices (the crossbar layers of a network),
+    each with its own programmer, in order; the results are concatenated.
+
+    Each block's programmer draws its own per-device non-idealities (their seeds
+    differ per block, derived from one seed).
+    """
+
+    def __init__(self, parts: list[tuple[int, Programmer]]) -> None:
+        if not parts:
+            raise DeviceModelError("a block programmer needs at least one block")
+        first = parts[0][1]
+        super().__init__(first.nonideal, first.seed)
+        self.name = first.name
+        self.parts = parts
+
+    def _blocks(self, n: int) -> list[tuple[slice, Programmer]]:
+        sizes = [size for size, _ in self.parts]
+        if sum(sizes) != n:
+            raise DeviceModelError(f"the blocks hold {sum(sizes)} devices, got {n} states")
+        out, start = [], 0
+        for size, prog in self.parts:
+            out.append((slice(start, start + size), prog))
+            start += size
+        return out
+
+    def initial_states(self, model: DeviceModel, state: np.ndarray) -> np.ndarray:
+        state = np.asarray(state, dtype=float)
+        return np.concatenate([p.initial_states(model, state[s])
+                               for s, p in self._blocks(state.size)])
+
+    def program(self, model: DeviceModel, state: np.ndarray, delta_g: np.ndarray,
+                rng: np.random.Generator) -> ProgramResult:
+        x, dg = self._inputs(model, state, delta_g)
+        return concatenate_results([p.program(model, x[s], dg[s], rng)
+                                    for s, p in self._blocks(x.size)])
