@@ -166,3 +166,29 @@ def test_iris_pulse_example_learns():
     with make_engine(setup.training.engine, setup.training.workers) as engine:
         metrics = train(setup, engine, progress=False).metrics
     assert metrics[-1]["test_acc"] >= 0.9 and metrics[-1]["pulses"] > 0
+
+
+@pytest.mark.slow
+def test_iris_spice_example_renderings_agree():
+    """examples/iris_spice.toml (3 epochs): both renderings of the programming
+    transients train Iris past 85 % and end within one test sample of each other."""
+    import tomllib
+
+    from spicelearn.learning.trainer import make_engine, prepare, train
+    from spicelearn.run_config import parse_run_config
+
+    raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_spice.toml")
+                        .read_text())
+    raw["training"]["epochs"] = 3
+    final = {}
+    for rendering in ("verilog-a", "behavioural"):
+        raw["network"]["devices"]["rendering"] = rendering
+        setup = prepare(parse_run_config(raw))
+        assert setup.programmer.name == "spice" and setup.programmer.rendering == rendering
+        with make_engine(setup.training.engine, setup.training.workers) as engine:
+            res = train(setup, engine, progress=False)
+        final[rendering] = res.metrics[-1]
+        assert final[rendering]["test_acc"] >= 0.85 and final[rendering]["pulses"] > 0
+    n_test = 45
+    diff = abs(final["verilog-a"]["test_acc"] - final["behavioural"]["test_acc"]) * n_test
+    assert diff <= 1 + 1e-9

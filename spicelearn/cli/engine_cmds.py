@@ -6,6 +6,7 @@ import math
 
 import click
 
+from ..errors import ConfigError, UsageError
 from . import cli
 
 
@@ -110,5 +111,62 @@ def bench_settle(as_json: bool, samples: int, network: str, workers: int,
     report = run_bench(network, samples, rebuild_samples=rebuild_samples,
                        alter_samples=alter_samples, workers=workers, device=device)
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+@bench.command("update")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable dict.")
+@click.option("--network", default="both", show_default=True,
+              help="iris (the Iris 4-10-3 network, 172 devices), large (64-32-10, 4,840 "
+                   "devices) or both.")
+@click.option("--device", default="yakopcic", show_default=True, metavar="MODEL",
+              help="Device model with a state equation (spicelearn models lists them).")
+@click.option("--rendering", default="verilog-a", show_default=True,
+              help="How the devices are rendered in the spice and array transients: "
+                   "verilog-a (OSDI) or behavioural (B-sources).")
+@click.option("--programmers", default="ideal,pulse,spice,array", show_default=True,
+              help="Comma-separated programmers to time.")
+@click.option("--scheme", default="identical", show_default=True,
+              help="Pulse scheme of pulse, spice and array: identical, pwm or pam.")
+@click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Timed steps per programmer (after one warm-up step); the median is shown.")
+def bench_update_cmd(as_json: bool, network: str, device: str, rendering: str,
+                     programmers: str, scheme: str, repeats: int) -> None:
+    """Time one update step of each programmer on the Iris and the large network.
+
+    Each device starts at a random state in the middle of its range and is asked
+    for a random Δg of up to ±3 single-pulse steps; the programmers are built as
+    training builds them (array: one crossbar per layer). Ratios are against the
+    pulse programmer in the same process.
+
+    Examples: spicelearn bench update
+              spicelearn bench update --network iris --programmers pulse,spice --scheme pwm
+    """
+    import json
+
+    from ..engines.update_bench import format_update_report, run_update_bench
+    from ..learning.programmer import PROGRAMMERS
+    from ..learning.schema import TrainingConfig
+    from ..learning.trainer import build_programmer
+
+    names = [p.strip() for p in programmers.split(",") if p.strip()]
+    unknown = [n for n in names if n not in PROGRAMMERS]
+    if not names or unknown:
+        raise UsageError(f"unknown programmer(s) {', '.join(map(repr, unknown)) or 'none'} "
+                         f"for --programmers (known: {', '.join(PROGRAMMERS)})")
+
+    def build(name: str, circuit):  # noqa: ANN202 - Programmer
+        try:
+            cfg = TrainingConfig(programmer=name, pulse_scheme=scheme)
+        except ConfigError as exc:
+            raise UsageError(f"--scheme: {exc}") from None
+        return build_programmer(cfg, circuit, seed=0)
+
+    def say(msg: str) -> None:
+        if not as_json:
+            click.echo(f"timing {msg} ...", err=True)
+
+    report = run_update_bench(network, device, names, build, rendering=rendering,
+                              repeats=repeats, progress=say)
+    click.echo(json.dumps(report, indent=2) if as_json else format_update_report(report))
 
 # --- end of bench ---

@@ -113,7 +113,8 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
     """The programmer ``training.programmer`` names, checked against the circuit's devices.
 
     ``array`` programs each crossbar layer of the network as its own array (one
-    transient per layer and update), the others all devices at once. The
+    transient per layer and update), the others all devices at once; ``spice``
+    and ``array`` render the devices as the network does (``rendering``). The
     non-idealities' per-device draws are seeded from the run seed (per layer for
     ``array``).
 
@@ -133,6 +134,8 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
                             else -tcfg.pulse_v_down)):
             if value is not None:
                 options[key] = value
+    if name in ("spice", "array"):  # program as the network settles: B-sources or OSDI
+        options["rendering"] = circuit.device_rendering
     try:
         if name == "array":
             shapes = list(circuit.layer_shapes)
