@@ -318,6 +318,8 @@ def _default(dotted: str) -> object:
         model = check_network({"kind": "crossbar", "rows": 1, "cols": 1}).as_dict()
     if section == "training" and rest[0].startswith("pulse_"):  # keys of pulsed programmers
         model = TrainingConfig(programmer="pulse").as_dict()
+    if section == "training" and rest[0].startswith("array_"):  # keys of the array programmer
+        model = TrainingConfig(programmer="array").as_dict()
     for k in rest:
         model = model[k]
     return model
