@@ -80,10 +80,11 @@ def check_device(device: object) -> str | None:
 def with_device(table: dict[str, Any], device: str | None,
                 rendering: str | None = None) -> dict[str, Any]:
     """A ``[network]`` table with ``[network.devices]`` replaced by ``device``'s defaults
-    (and ``rendering``, when given)."""
+    (and ``rendering``, when given and the model has a Verilog-A module)."""
     if device is None:
         return table
-    devices = {"model": device} | ({} if rendering is None else {"rendering": rendering})
+    has_module = bool(DEVICE_MODELS[device].verilog_a)
+    devices = {"model": device} | ({"rendering": rendering} if rendering and has_module else {})
     return {**table, "devices": devices}
 
 
