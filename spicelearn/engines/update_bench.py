@@ -141,8 +141,8 @@ def run_update_bench(network: str, device: str, programmers: list[str],
 
 def format_update_report(report: dict[str, Any]) -> str:
     """The update-bench report as a text table."""
-    lines = [f"one update step, {report['device']} devices ({report['rendering']}), each asked for up to "
-             f"±{report['max_steps']} single-pulse steps (median of {report['repeats']})",
+    lines = [f"one update step, {report['device']} devices ({report['rendering']}), each asked "
+             f"for up to ±{report['max_steps']} single-pulse steps (median of {report['repeats']})",
              f"ngspice -b start-up: {1e3 * report['ngspice_startup']:.1f} ms", "",
              f"{'network':<10}{'programmer':<12}{'devices':>8}{'pulses':>9}{'ms':>11}"
              f"{'x pulse':>9}{'render':>9}{'ngspice':>9}{'read':>8}"]
@@ -151,7 +151,7 @@ def format_update_report(report: dict[str, Any]) -> str:
         return "-" if v != v else f"{1e3 * v:.1f}"
 
     for r in report["rows"]:
-        lines.append(f"{r['network']:<10}{r['programmer']:<12}{r['devices']:>8}{r['pulses']:>9}"
+        lines.append(f"{r['network']:<10} {r['programmer']:<11}{r['devices']:>8}{r['pulses']:>9}"
                      f"{1e3 * r['seconds']:>11.3f}{r['ratio_to_pulse']:>9.3g}"
                      f"{ms(r['render']):>9}{ms(r['ngspice']):>9}{ms(r['read']):>8}")
     return "\n".join(lines)
