@@ -58,7 +58,15 @@ def test_pulse_training_records_pulses_and_energy(tmp_path, run_cli, model):
         assert r["disturbance"] == 0.0
     report = (out / "report.md").read_text()
     assert "| programming | pulse (identical): per epoch " in report
+    for plot in ("trajectories", "states"):
+        assert f"![{plot}](plots/{plot}.png)" in report
+        assert (out / "plots" / f"{plot}.png").stat().st_size > 10_000
     ck = load_checkpoint(out)
+    traj, tracked = ck.programmer_state["trajectory"], ck.programmer_state["trajectory_devices"]
+    n_updates = -(-105 // 16)
+    assert traj.shape == (1 + 2 * n_updates, tracked.size) and tracked.size == 8
+    np.testing.assert_array_equal(traj[-1], ck.g[tracked])
+    np.testing.assert_array_equal(traj[0], load_checkpoint(out, epoch=0).g[tracked])
     states = ck.programmer_state["state"]
     assert states.shape == ck.g.shape and not np.allclose(states, load_checkpoint(
         out, epoch=0).programmer_state["state"])
