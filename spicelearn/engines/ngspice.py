@@ -57,6 +57,7 @@ from ..errors import ConvergenceError, SimulationError, UsageError
 from ..fileio import write_atomic
 from ..netlist.devices import alter_command, device_form, device_values, osdi_file
 from ..netlist.render import (
+    CLAMP_SOURCE,
     DEFAULT_OPTIONS,
     format_table,
     render_netlist,
@@ -65,7 +66,16 @@ from ..netlist.render import (
 )
 from ..network.circuit import Circuit
 from ._ngspice_session import Session, error_lines, session
-from .base import Engine, Settled, check_batch, check_count, check_warm, make_settled
+from .base import (
+    Clamp,
+    Drives,
+    Engine,
+    Settled,
+    check_count,
+    check_drives,
+    check_warm,
+    make_settled,
+)
 
 #: Retry rungs for a sample whose operating point failed: (name, ``option`` settings).
 RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
@@ -82,7 +92,7 @@ def structure_key(circuit: Circuit, options: dict[str, str]) -> tuple:
     """Everything that defines the loaded netlist except the devices' values."""
     return (circuit.title, circuit.elements, tuple(sorted(circuit.models.items())),
             circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())),
-            circuit.device_model, circuit.device_rendering)
+            circuit.device_model, circuit.device_rendering, circuit.clamp_ready)
 
 
 OSDI_ADVICE = ("install ngspice >= 43 built with OSDI: on Debian 12 enable bookworm-backports "
@@ -207,15 +217,22 @@ class NgspiceEngine(Engine):
             self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block)
 
     # -- public -------------------------------------------------------------
-    def settle(self, circuit: Circuit, inputs: np.ndarray, nudges: np.ndarray | None = None,
-               warm: Settled | None = None) -> Settled:
+    def settle(self, circuit: Circuit, inputs: np.ndarray | Drives,
+               nudges: np.ndarray | None = None, warm: Settled | None = None,
+               clamp: Clamp | None = None) -> Settled:
         """Settle a batch (see :class:`~spicelearn.engines.base.Engine`).
 
         ``warm`` is accepted for the interface (and checked); the sweep already
-        starts each sample from the previous sample's solution.
+        starts each sample from the previous sample's solution. A clamp-ready
+        circuit carries the clamp conductance as one more column of the nudges
+        (the ``gclamp`` table of the sweep form).
         """
-        x, n = check_batch(circuit, inputs, nudges)
+        x, n, gc = check_drives(circuit, inputs, nudges, clamp)
         check_warm(warm, circuit, x.shape[0])
+        if circuit.clamp_ready:
+            B = x.shape[0]
+            n = np.concatenate([np.zeros((B, len(circuit.nudges))) if n is None else n,
+                                np.full((B, 1), 0.0 if gc is None else gc)], axis=1)
         if self._pool is not None:
             return make_settled(circuit, self._pool.settle(circuit, x, n))
         return make_settled(circuit, self.settle_voltages(circuit, x, n))
@@ -282,6 +299,8 @@ class NgspiceEngine(Engine):
         for k, name in enumerate(circuit.nudges):
             y = np.zeros(B) if n is None else -n[:, k]  # %i draws its value out of the node
             tables.append((name, y))
+        if circuit.clamp_ready:  # the clamp conductance rides as the last column of n
+            tables.append((CLAMP_SOURCE, np.zeros(B) if n is None else n[:, -1]))
         for source, y in tables:
             last = s.tables.get(source)
             if last is not None and last.shape == y.shape and np.array_equal(last, y):

@@ -49,11 +49,10 @@ from ..run_config import RunConfig
 from .checkpoint import Checkpoint, save_checkpoint
 from .costs import Cost, make_cost, predictions
 from .nonlinearity import NonlinearityCheck, check_nonlinearity
-from .nudging import make_nudging
 from .optimizers import Optimizer, make_optimizer
-from .rules import EqProp, LearningRule
+from .rules import LearningRule, make_rule
 from .rundir import resolve_network_table, run_id_of, write_metrics
-from .schema import ENGINES, TrainingConfig, resolve_training
+from .schema import TrainingConfig, resolve_training
 
 
 @dataclass
@@ -98,7 +97,10 @@ def prepare(rc: RunConfig) -> Setup:
 
         prepare_devices(circuit)
     cost = make_cost(tcfg.cost, tcfg.temperature)
-    rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
+    rule = make_rule(tcfg.rule, cost, tcfg, rc.seed)
+    rule.check(circuit)
+    if rule.needs_clamps:
+        circuit = circuit.with_clamps()
     opt = make_optimizer(tcfg, circuit.layer_sizes)
     nonideal = check_network(rc.network).devices.nonidealities()
     prog = build_programmer(tcfg, circuit, rc.seed, nonideal)
@@ -167,16 +169,9 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
 
 def make_engine(name: str, workers: int = 1) -> Engine:
     """The engine ``training.engine`` names (ngspice gets ``workers`` processes)."""
-    if name == "numeric":
-        from ..engines.numeric import NumericEngine
+    from ..engines.registry import make_engine as make
 
-        return NumericEngine()
-    if name == "ngspice":
-        from ..engines.ngspice import NgspiceEngine
-
-        return NgspiceEngine(workers=workers)
-    raise ConfigError(f"unknown value '{name}' for 'training.engine' "
-                      f"(known: {', '.join(ENGINES)})")
+    return make(name, workers)
 
 
 def evaluate(engine: Engine, circuit: Circuit, cost: Cost, inputs: np.ndarray,
@@ -262,6 +257,7 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         circuit = (circuit.with_conductances(start.g) if state is None
                    else circuit.with_states(state))
         setup.optimizer.load_state(start.optimizer_state)
+        setup.rule.load_state(start.rule_state)
         rng.bit_generator.state = start.rng_state
         metrics = [dict(r) for r in start.metrics]
         trajectory = list(start.programmer_state.get("trajectory", [circuit.g[tracked]]))
@@ -281,7 +277,7 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
             optimizer_state=setup.optimizer.state(), rng_state=rng.bit_generator.state,
             metrics=metrics, programmer_state={
                 "state": circuit.state, "trajectory": np.array(trajectory),
-                "trajectory_devices": tracked}))
+                "trajectory_devices": tracked}, rule_state=setup.rule.state()))
         write_metrics(Path(run_dir) / "metrics.csv", metrics)
 
     def record(epoch: int, train_time: float, t0: float,
@@ -374,7 +370,8 @@ def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], first:
 
     plot_states(c, states(first), states(last), plots, title)
     write_report(run_dir, setup.resolved, setup.circuit, metrics, setup.training.engine,
-                 len(setup.dataset.y_train), len(setup.dataset.y_test), nonlinearity)
+                 len(setup.dataset.y_train), len(setup.dataset.y_test), nonlinearity,
+                 setup.rule.describe())
 
 
 def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,

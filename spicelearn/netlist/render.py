@@ -154,6 +154,10 @@ def fmt(v: float) -> str:
     return f"{float(v) + 0.0:.12g}"
 
 
+CLAMP_SOURCE = "Vgclamp"
+"""The sweep form's table source of the output clamps' conductance [S] (node ``gclamp``)."""
+
+
 def table_model_name(source: str) -> str:
     """The ``table2d`` model standing in for ``source`` in the sweep form."""
     return f"tab_{source.lower()}"
@@ -295,6 +299,13 @@ def render_netlist(
             lines.append(_table_instance(el, "i", table_dir))
         else:
             lines.append(render_element(el, circuit))
+
+    if mode == "sweep" and circuit.clamp_ready:
+        lines += ["", "* output clamps: I = V(gclamp)*V(node) leaves each output; the engine folds",
+                  "* the target voltages into the nudge tables (0 S: no clamp)",
+                  _table_instance(Element("V", CLAMP_SOURCE, ("gclamp", "0"), 0.0), "v",
+                                  table_dir)]
+        lines += [f"Bclamp_{node} {node} 0 I=V(gclamp)*V({node})" for node in circuit.outputs]
 
     lines += ["", f"* programmable devices: {circuit.n_devices} conductances"]
     lines += device_lines(circuit, fmt)
