@@ -320,6 +320,10 @@ def _default(dotted: str) -> object:
         model = TrainingConfig(programmer="pulse").as_dict()
     if section == "training" and rest[0].startswith("array_"):  # keys of the array programmer
         model = TrainingConfig(programmer="array").as_dict()
+    rule_of = {"eta": "omega", "subset": "omega", "clamp_conductance": "coupled",
+               "order": "geqprop"}
+    if section == "training" and rest[0] in rule_of:  # keys of one learning rule
+        model = TrainingConfig(rule=rule_of[rest[0]]).as_dict()
     for k in rest:
         model = model[k]
     return model
