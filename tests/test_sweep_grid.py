@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spicelearn.learning.trainer import prepare
 from spicelearn.run_config import load_run_config
+from spicelearn.runs.training import prepare
 from spicelearn.sweep import load_sweep
 from spicelearn.sweep.results import cell_stats, plot_name, results_csv
 

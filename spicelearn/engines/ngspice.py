@@ -1,10 +1,10 @@
 """The ngspice engine: a whole batch settled by one DC sweep in libngspice.
 
-The circuit's sweep-form netlist (``render_netlist(circuit, mode="sweep")``) is
+The circuit's sweep-form netlist (:func:`~spicelearn.engines.sweep_form.render_sweep`) is
 loaded once into the process's ngspice instance and kept loaded. An index source
 ``Vidx`` drives one XSPICE ``table2d`` code model per input source and per
 nudging source; each reads its values from a table file in the session's
-scratch folder, sample i at ``Vidx = i`` (:func:`~spicelearn.netlist.render.format_table`).
+scratch folder, sample i at ``Vidx = i`` (:func:`~spicelearn.engines.sweep_form.format_table`).
 For a batch the engine rewrites the files of the tables that changed, then one
 ``dc vidx 0 B-1 1`` settles every sample, each point starting Newton from the
 previous one; ``table2d`` re-reads its file at the start of every analysis, so
@@ -56,14 +56,7 @@ import numpy as np
 from ..errors import ConvergenceError, SimulationError, UsageError
 from ..fileio import write_atomic
 from ..netlist.devices import alter_command, device_form, device_values, osdi_file
-from ..netlist.render import (
-    CLAMP_SOURCE,
-    DEFAULT_OPTIONS,
-    format_table,
-    render_netlist,
-    table_drives,
-    table_file,
-)
+from ..netlist.render import DEFAULT_OPTIONS, render_netlist
 from ..network.circuit import Circuit
 from ._ngspice_session import Session, error_lines, session
 from .base import (
@@ -76,6 +69,7 @@ from .base import (
     check_warm,
     make_settled,
 )
+from .sweep_form import CLAMP_SOURCE, format_table, render_sweep, table_drives, table_file
 
 #: Retry rungs for a sample whose operating point failed: (name, ``option`` settings).
 RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
@@ -214,7 +208,8 @@ class NgspiceEngine(Engine):
         self.block = check_count(block, "block")
         if self.workers > 1:
             from .workers import WorkerPool
-            self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block)
+            self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block,
+                                    NgspiceEngine, structure_key)
 
     # -- public -------------------------------------------------------------
     def settle(self, circuit: Circuit, inputs: np.ndarray | Drives,
@@ -272,8 +267,7 @@ class NgspiceEngine(Engine):
         key = structure_key(circuit, self.options)
         if s.loaded != key:
             prepare_devices(circuit)
-            text = render_netlist(circuit, mode="sweep", options=self.options,
-                                  table_dir=s.table_dir)
+            text = render_sweep(circuit, self.options, s.table_dir)
             mark = s.mark()
             try:
                 s.load(text, key, np.full(circuit.n_devices, np.nan))
@@ -356,7 +350,7 @@ class NgspiceEngine(Engine):
             s.reset()  # the rung's options stay with this circuit: the next sweep reloads
         lines = s.lines_since(mark)
         node = worst_node(lines, circuit)
-        text = render_netlist(circuit, mode="sweep", options=self.options)
+        text = render_sweep(circuit, self.options)
         netlist_path, transcript_path = self._keep(text, lines, circuit, x[sample], sample,
                                                    s.table_dir)
         rungs = ", ".join(name for name, _ in RETRY_LADDER)
@@ -398,7 +392,7 @@ class NgspiceEngine(Engine):
             shutil.copytree(table_dir, folder / "tables")
         if circuit is not None and x is not None:
             write_atomic(folder / f"sample{sample}.cir",
-                         render_netlist(circuit, x, mode="static", options=self.options))
+                         render_netlist(circuit, x, self.options))
         return folder
 
 

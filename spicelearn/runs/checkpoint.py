@@ -20,33 +20,18 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import CheckpointError
+from ..learning.state import Checkpoint
 from ..fileio import write_atomic
-from .runfolder import register
+from .folder import register
 
 FORMAT = 1
 _NAME = re.compile(r"^epoch_(\d{4,})\.json$")
-
-
-@dataclass
-class Checkpoint:
-    """The state of a run after ``epoch`` complete epochs."""
-
-    epoch: int
-    run_id: str
-    g: np.ndarray
-    optimizer: str
-    optimizer_state: dict[str, np.ndarray]
-    rng_state: dict[str, Any]
-    metrics: list[dict[str, float]] = field(default_factory=list)
-    programmer_state: dict[str, np.ndarray] = field(default_factory=dict)
-    rule_state: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..fileio import write_atomic
 from ..network.circuit import Circuit
-from .nonlinearity import NonlinearityCheck
+from ..learning.nonlinearity import NonlinearityCheck
 
 
 def _pyplot():
