@@ -48,10 +48,23 @@ phase is the difference of a settle with ε and one without (superposition; one
 batch of B + 1 samples). Optionally only a random ``subset`` of the devices is
 updated per step (the others get 0), drawn from the run seed and the step count,
 which the rule keeps as its state (checkpointed).
+
+:class:`AnalogSGD` and :class:`ResidualLearning` (Wu, Xiao, Gokmen, Fagbohungbe,
+Chen, arXiv 2502.06309) train response devices (a pulse moves g by Δg_min·q±(g))
+through open-loop pulses (the ``response`` programmer). Analog SGD takes the
+EqProp gradient and asks for ``Δg = −α ∂L/∂g`` (the ``sgd`` optimizer); the device
+realizes ``Δg⊙F − |Δg|⊙G`` in expectation (F, G the symmetric and asymmetric parts
+of q±), which with an asymmetric response drifts towards the symmetric point.
+Residual learning keeps a second array P of the same devices, read against a
+reference at P's symmetric point g⋄: the gradient is taken at the mixed
+conductances ``g_W + γ_r(g_P − g⋄)``; P receives the open-loop update
+``−α ∂L/∂g``; W receives the transfer ``β (g_P − g⋄)`` (through the ``response``
+programmer). P and its pulse generator are the rule's state (checkpointed).
 """
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -302,6 +315,97 @@ def compensate_amplifiers(circuit: Circuit, grad: np.ndarray) -> np.ndarray:
     return out
 
 
+class AnalogSGD(LearningRule):
+    """Analog SGD: the EqProp gradient, realized open-loop by the ``response``
+    programmer with the ``sgd`` optimizer (module docstring)."""
+
+    name = "analog_sgd"
+
+    def __init__(self, member: LearningRule) -> None:
+        self.member = member
+
+    def check(self, circuit: Circuit) -> None:
+        _check_response(circuit, self.name)
+
+    def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
+                 targets: np.ndarray) -> RuleStep:
+        return self.member.estimate(engine, circuit, inputs, targets)
+
+    def describe(self) -> str:
+        return f"analog SGD (open-loop pulses; gradient: {self.member.describe()})"
+
+
+class ResidualLearning(LearningRule):
+    """Residual learning with a second device array P (module docstring).
+
+    Args:
+        member: the rule giving ∂L/∂g (EqProp).
+        lr: α [S²/V² as the sgd optimizer's lr]: P's desired change is −α ∂L/∂g.
+        transfer: β [1]: W's desired change is β (g_P − g⋄), handed to the optimizer
+            as the gradient −(β/α)(g_P − g⋄) (so ``sgd`` at rate α asks for it).
+        mix: γ_r [1]: the phases read g_W + γ_r (g_P − g⋄).
+        seed: seed of P's pulse generator.
+    """
+
+    name = "residual"
+
+    def __init__(self, member: LearningRule, lr: float, transfer: float, mix: float,
+                 seed: int = 0) -> None:
+        for key, v in (("lr", lr), ("transfer_lr", transfer)):
+            if not (np.isfinite(v) and v > 0):
+                raise ConfigError(f"residual learning needs {key} > 0, got {v!r}")
+        if not (np.isfinite(mix) and mix >= 0):
+            raise ConfigError(f"residual learning needs mix >= 0, got {mix!r}")
+        self.member, self.lr, self.transfer, self.mix = member, float(lr), float(transfer), mix
+        self.seed = seed
+        self.p: np.ndarray | None = None
+        self.rng = np.random.default_rng([seed, 0x7E51])
+
+    def check(self, circuit: Circuit) -> None:
+        _check_response(circuit, self.name)
+
+    def state(self) -> dict[str, np.ndarray]:
+        if self.p is None:
+            return {}
+        return {"p": self.p.copy(),
+                "rng": np.frombuffer(json.dumps(self.rng.bit_generator.state).encode(),
+                                     dtype=np.uint8).copy()}
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        if "p" in state:
+            self.p = np.asarray(state["p"], dtype=float).copy()
+            self.rng.bit_generator.state = json.loads(bytes(state["rng"]).decode())
+
+    def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
+                 targets: np.ndarray) -> RuleStep:
+        from ..devices.programmers.open_loop import open_loop_pulses
+
+        device = circuit.model
+        ref = device.symmetric_point()  # type: ignore[attr-defined]
+        if self.p is None:
+            self.p = np.full(circuit.n_devices, ref)
+        g_min, g_max = device.g_range()
+        mixed = np.clip(circuit.g + self.mix * (self.p - ref), g_min, g_max)
+        step = self.member.estimate(engine, circuit.with_conductances(mixed), inputs, targets)
+        self.p, _ = open_loop_pulses(device, self.p, -self.lr * step.grad,  # type: ignore[arg-type]
+                                     self.rng)
+        grad_w = -(self.transfer / self.lr) * (self.p - ref)
+        return RuleStep(grad=grad_w, free=step.free, loss=step.loss)
+
+    def describe(self) -> str:
+        return (f"residual learning (P array at its symmetric point, mix {self.mix:g}, "
+                f"transfer {self.transfer:g}; gradient: {self.member.describe()})")
+
+
+def _check_response(circuit: Circuit, rule: str) -> None:
+    from ..devices.response import ResponseDevice
+
+    if not isinstance(circuit.model, ResponseDevice):
+        raise ConfigError(f"{rule} trains response devices (linear_step, soft_bounds, "
+                          f"power_response, exp_response); network.devices.model is "
+                          f"'{circuit.model.name}'")
+
+
 RuleFactory = Callable[..., LearningRule]
 
 
@@ -322,8 +426,25 @@ def _omega(cost: Cost, t: Any, seed: int) -> LearningRule:
     return OmegaLearning(cost, t.eta, t.subset, seed)
 
 
+def _open_loop(rule: str, t: Any) -> None:
+    if t.programmer != "response" or t.optimizer != "sgd":
+        raise ConfigError(f"'training.rule' = '{rule}' updates the devices open-loop: set "
+                          f"training.programmer = 'response' and training.optimizer = 'sgd'")
+
+
+def _analog_sgd(cost: Cost, t: Any, seed: int) -> LearningRule:
+    _open_loop("analog_sgd", t)
+    return AnalogSGD(_eqprop(cost, t, seed))
+
+
+def _residual(cost: Cost, t: Any, seed: int) -> LearningRule:
+    _open_loop("residual", t)
+    return ResidualLearning(_eqprop(cost, t, seed), t.lr[0], t.transfer_lr, t.mix, seed)
+
+
 RULES: dict[str, RuleFactory] = {
-    "eqprop": _eqprop, "coupled": _coupled, "geqprop": _geqprop, "omega": _omega}
+    "eqprop": _eqprop, "coupled": _coupled, "geqprop": _geqprop, "omega": _omega,
+    "analog_sgd": _analog_sgd, "residual": _residual}
 """Every learning rule by its config name (``training.rule``): name → factory
 ``(cost, training config, seed) → rule``."""
 

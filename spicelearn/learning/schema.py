@@ -71,7 +71,9 @@ class TrainingConfig(ConfigModel):
     rule: RuleName = "eqprop"
     """The learning rule: ``eqprop``, ``coupled`` (coupled learning), ``geqprop``
     (generalized EqProp of order ``order``) or ``omega`` (Ω-gradient learning with
-    output-only readout, linear resistor networks)."""
+    output-only readout, linear resistor networks), ``analog_sgd`` or ``residual``
+    (response devices, open-loop pulses: with ``programmer = "response"`` and
+    ``optimizer = "sgd"``)."""
     eta: float = Field(0.5, gt=0)
     """``coupled``: the clamped displacement η ∈ (0, 1] of the outputs towards the
     target; ``omega``: the scale η of the injected error currents [S]."""
@@ -81,6 +83,10 @@ class TrainingConfig(ConfigModel):
     """``geqprop``: the order k of the nudge (1: EqProp, 2: coupled learning)."""
     subset: float = Field(1.0, gt=0, le=1)
     """``omega``: the fraction of devices updated per step, drawn at random [1]."""
+    transfer_lr: Positive = 0.1
+    """``residual``: the transfer rate β from the P array to the devices [1]."""
+    mix: float = Field(1.0, ge=0)
+    """``residual``: γ_r, the weight of the P array in the conductances the phases read [1]."""
     beta: Positive = Field(1e-5, json_schema_extra={
         "hint": "the nudging direction is set by 'training.nudging'"})
     """Nudging strength β: the nudge current is I = −β ∂C/∂V [S]."""
@@ -123,7 +129,8 @@ class TrainingConfig(ConfigModel):
     """How a desired Δg is realized on the devices: ``ideal`` (exact, within the
     model's range), ``pulse`` (pulses through the device's state equation),
     ``spice`` (one ngspice transient of every device's pulses), ``array`` (the pulses
-    written on each crossbar layer, line by line, half-selected devices disturbed)."""
+    written on each crossbar layer, line by line, half-selected devices disturbed),
+    ``response`` (open-loop pulses through a response device: Δg/Δg_min of them)."""
     pulse_scheme: PulseSchemeName = "identical"
     """``pulse``/``spice``/``array``: ``identical`` pulses, one ``pwm`` or one ``pam`` pulse."""
     pulse_v_up: Positive | None = None
@@ -156,14 +163,15 @@ class TrainingConfig(ConfigModel):
         resolves as before they existed)."""
         out = super().as_dict()
         for key in [k for k in out if k.startswith("pulse_")]:
-            if self.programmer == "ideal" or out[key] is None:
+            if self.programmer not in ("pulse", "spice", "array") or out[key] is None:
                 del out[key]
         for key in [k for k in out if k.startswith("array_")]:
             if self.programmer != "array":
                 del out[key]
         coupled = self.rule == "coupled" or (self.rule == "geqprop" and self.order == 2)
         used = {"eta": coupled or self.rule == "omega", "clamp_conductance": coupled,
-                "order": self.rule == "geqprop", "subset": self.rule == "omega"}
+                "order": self.rule == "geqprop", "subset": self.rule == "omega",
+                "transfer_lr": self.rule == "residual", "mix": self.rule == "residual"}
         for key, keep in used.items():
             if not keep:
                 del out[key]
