@@ -300,8 +300,8 @@ def test_residual_learning_beats_analog_sgd_and_resumes_exactly(tmp_path):
     ({"rule": "residual", "optimizer": "sgd", "programmer": "pulse"},
      {"model": "power_response"},
      "set training.programmer = 'response' and training.optimizer = 'sgd'"),
-    ({"rule": "residual", "optimizer": "sgd", "programmer": "response"}, {"model": "yakopcic"},
-     "residual trains response devices (linear_step"),
+    ({"rule": "residual", "optimizer": "sgd", "programmer": "response"}, {"model": "ideal"},
+     "residual: the response programmer needs a response device"),
     ({"rule": "residual", "optimizer": "sgd", "programmer": "response", "mix": -1.0},
      {"model": "power_response"}, "'training.mix' must be >= 0"),
 ])
@@ -317,3 +317,35 @@ def test_bad_open_loop_config_is_one_line(tmp_path, run_cli, training, devices, 
     assert code == 2 and stdout == "" and len(stderr.splitlines()) == 1
     assert message in stderr, stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_memristors_answer_open_loop_through_their_tables():
+    """A memristor's open-loop response: n pulses through its identical-pulse table
+    equal n exact pulses of its state equation; Δg_min bounds every one-pulse step;
+    the symmetric point has equal up and down steps."""
+    from spicelearn.devices.programmers import pulse_scheme
+    from spicelearn.devices.programmers.integrate import integrate_pulse
+    from spicelearn.devices.programmers.open_loop import TableResponse, response_device
+    from spicelearn.devices.registry import make_device_model
+
+    model = make_device_model("yakopcic", r_on=100.0, r_off=10e3)
+    table = response_device(model)
+    assert isinstance(table, TableResponse)
+    scheme = pulse_scheme(model)
+    lo, hi = model.state_bounds()
+    x0 = np.linspace(lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo), 7)
+    for polarity, amp in ((1, scheme.v_up), (-1, scheme.v_down)):
+        x = x0.copy()
+        for _ in range(3):
+            x = integrate_pulse(model, x, amp, scheme.width, scheme.rise, scheme.fall,
+                                scheme.gap)[0]
+        np.testing.assert_allclose(table.pulse(x0, polarity, 3), x, atol=1e-6 * (hi - lo))
+    xs = np.linspace(lo, hi, 257)
+    steps = np.abs(model.conductance(table.pulse(xs, 1, 1)) - model.conductance(xs))
+    assert steps.max() <= table.dg_min * (1 + 1e-9)
+    xs_ = table.symmetric_point()
+    up = model.conductance(table.pulse(np.array([xs_]), 1, 1))[0] - model.conductance(xs_)
+    down = model.conductance(xs_) - model.conductance(table.pulse(np.array([xs_]), -1, 1))[0]
+    assert up == pytest.approx(down, rel=1e-2)
+    with pytest.raises(Exception, match="response device"):
+        response_device(make_device_model("ideal"))

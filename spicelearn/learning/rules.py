@@ -55,7 +55,9 @@ through open-loop pulses (the ``response`` programmer). Analog SGD takes the
 EqProp gradient and asks for ``Δg = −α ∂L/∂g`` (the ``sgd`` optimizer); the device
 realizes ``Δg⊙F − |Δg|⊙G`` in expectation (F, G the symmetric and asymmetric parts
 of q±), which with an asymmetric response drifts towards the symmetric point.
-Residual learning keeps a second array P of the same devices, read against a
+Both also train memristors through their characterized identical-pulse tables
+(:class:`~spicelearn.devices.programmers.open_loop.TableResponse`). Residual
+learning keeps a second array P of the same devices, read against a
 reference at P's symmetric point g⋄: the gradient is taken at the mixed
 conductances ``g_W + γ_r(g_P − g⋄)``; P receives the open-loop update
 ``−α ∂L/∂g``; W receives the transfer ``β (g_P − g⋄)`` (through the ``response``
@@ -378,18 +380,20 @@ class ResidualLearning(LearningRule):
 
     def estimate(self, engine: Engine, circuit: Circuit, inputs: np.ndarray,
                  targets: np.ndarray) -> RuleStep:
-        from ..devices.programmers.open_loop import open_loop_pulses
+        from ..devices.programmers.open_loop import open_loop_pulses, response_device
 
-        device = circuit.model
-        ref = device.symmetric_point()  # type: ignore[attr-defined]
+        model = circuit.model
+        device = response_device(model)
+        x_ref = device.symmetric_point()   # P's reference (a state; g for response devices)
         if self.p is None:
-            self.p = np.full(circuit.n_devices, ref)
-        g_min, g_max = device.g_range()
-        mixed = np.clip(circuit.g + self.mix * (self.p - ref), g_min, g_max)
+            self.p = np.full(circuit.n_devices, x_ref)
+        g_ref = model.conductance(np.array([x_ref]))[0]
+        g_min, g_max = model.g_range()
+        g_p = model.conductance(self.p)
+        mixed = np.clip(circuit.g + self.mix * (g_p - g_ref), g_min, g_max)
         step = self.member.estimate(engine, circuit.with_conductances(mixed), inputs, targets)
-        self.p, _ = open_loop_pulses(device, self.p, -self.lr * step.grad,  # type: ignore[arg-type]
-                                     self.rng)
-        grad_w = -(self.transfer / self.lr) * (self.p - ref)
+        self.p, _ = open_loop_pulses(device, self.p, -self.lr * step.grad, self.rng)
+        grad_w = -(self.transfer / self.lr) * (model.conductance(self.p) - g_ref)
         return RuleStep(grad=grad_w, free=step.free, loss=step.loss)
 
     def describe(self) -> str:
@@ -398,12 +402,13 @@ class ResidualLearning(LearningRule):
 
 
 def _check_response(circuit: Circuit, rule: str) -> None:
-    from ..devices.response import ResponseDevice
+    from ..devices.programmers.open_loop import response_device
+    from ..errors import DeviceModelError
 
-    if not isinstance(circuit.model, ResponseDevice):
-        raise ConfigError(f"{rule} trains response devices (linear_step, soft_bounds, "
-                          f"power_response, exp_response); network.devices.model is "
-                          f"'{circuit.model.name}'")
+    try:
+        response_device(circuit.model)
+    except DeviceModelError as exc:
+        raise ConfigError(f"{rule}: {exc}") from None
 
 
 RuleFactory = Callable[..., LearningRule]

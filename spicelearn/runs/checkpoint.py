@@ -21,13 +21,12 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..errors import CheckpointError
-from ..learning.state import Checkpoint
 from ..fileio import write_atomic
+from ..learning.state import Checkpoint
 from .folder import register
 
 FORMAT = 1

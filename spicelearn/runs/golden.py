@@ -2,8 +2,9 @@
 
 The reference configs ship with the package (``reference_configs/``: copies of
 ``examples/crossbar4x4.toml``, ``xor.toml`` and ``iris.toml``, a test keeps them
-equal), so rendering works from an installed wheel. Each config renders (static form, all inputs 0 V, nudges 0 A,
-initial conductances drawn from the config's seed) to ``netlists/<name>.cir``.
+equal), so rendering works from an installed wheel. Each config renders (static
+form, all inputs 0 V, nudges 0 A, initial conductances drawn from the config's
+seed) to ``netlists/<name>.cir``.
 Zero inputs keep the files independent of any dataset; the conductances are
 what differs between seeds. Regenerate with::
 
@@ -18,10 +19,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..fileio import write_atomic
-from ..run_config import load_run_config
 from ..engines.sweep_form import render_sweep
+from ..fileio import write_atomic
 from ..netlist.render import render_netlist
+from ..run_config import load_run_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Path(__file__).resolve().parent / "reference_configs"

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..fileio import write_atomic
-from ..network.circuit import Circuit
 from ..learning.nonlinearity import NonlinearityCheck
+from ..network.circuit import Circuit
 
 
 def _pyplot():

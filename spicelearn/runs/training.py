@@ -26,7 +26,14 @@ from ..learning.optimizers import make_optimizer
 from ..learning.rules import make_rule
 from ..learning.schema import resolve_training
 from ..learning.state import Checkpoint
-from ..learning.trainer import Setup, build_programmer, evaluate, make_engine, train, tracked_devices
+from ..learning.trainer import (
+    Setup,
+    build_programmer,
+    evaluate,
+    make_engine,
+    tracked_devices,
+    train,
+)
 from ..network.circuit import Circuit
 from ..network.config import check_network
 from ..run_config import RunConfig
@@ -180,8 +187,8 @@ def train_in_folder(config_path: str | Path, out: str | Path, force: bool = Fals
     import json
 
     from ..run_config import load_run_config
-    from .rundir import dump_toml
     from .folder import NewRun
+    from .rundir import dump_toml
 
     claim: NewRun | None = None
     try:
