@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .characterization import Characterization
 from .devices.catalog import parameter_docs
 from .devices.characterize import FREQUENCY_RATIO
 from .devices.figures_of_merit import balanced_rows, fit_exponent
+
+if TYPE_CHECKING:  # the result type only: no import circle at run time
+    from .characterization import Characterization
 
 DPI = 90
 """Resolution of the figures [dots per inch]: small files, fit to commit."""

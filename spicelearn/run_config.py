@@ -18,10 +18,10 @@ from .config import ConfigModel, check, load_toml
 from .data.schema import DataConfig
 from .errors import ConfigError
 from .learning.schema import TrainingConfig
-from .memory import DEFAULT_SAMPLES, check_memory
 from .network import build_circuit, network_from_config
 from .network.circuit import Circuit
 from .network.config import CrossbarConfig, LayeredConfig, NetworkConfig
+from .network.memory import DEFAULT_SAMPLES, check_memory
 
 SEED_MAX = 2**32 - 1
 """Largest seed [1] (seeds are 0 .. 2**32 − 1)."""

@@ -8,20 +8,20 @@ import numpy as np
 import pytest
 
 from spicelearn.errors import CheckpointError, RunDirError
-from spicelearn.learning.checkpoint import (
+from spicelearn.runs.checkpoint import (
     Checkpoint,
     checkpoint_dir,
     latest_epoch,
     load_checkpoint,
     save_checkpoint,
 )
-from spicelearn.learning.rundir import (
+from spicelearn.runs.folder import NewRun, foreign_entries, read_manifest
+from spicelearn.runs.rundir import (
     dump_toml,
     read_metrics,
     run_id_of,
     write_metrics,
 )
-from spicelearn.learning.runfolder import NewRun, foreign_entries, read_manifest
 
 
 def _ck(epoch: int, run_id: str = "abc") -> Checkpoint:

@@ -15,7 +15,7 @@ import pytest
 
 from spicelearn.errors import ConfigError
 from spicelearn.learning import trainer
-from spicelearn.learning.checkpoint import latest_epoch
+from spicelearn.runs.checkpoint import latest_epoch
 
 CONFIG = """
 seed = 4

@@ -9,7 +9,7 @@ import sys
 import networkx as nx
 import pytest
 
-from spicelearn.netlist.golden import NETLISTS, render_example
+from spicelearn.runs.golden import NETLISTS, render_example
 
 
 def test_netlist_prints_to_stdout_or_writes_the_file(run_cli, examples, tmp_path):

@@ -23,11 +23,11 @@ from spicelearn.config import SAFE_NAME, check
 from spicelearn.data import DataConfig, resolve_data
 from spicelearn.errors import ConfigError
 from spicelearn.learning import TrainingConfig, resolve_training
-from spicelearn.learning.rundir import resolve_network_table
-from spicelearn.memory import count, estimate_bytes
 from spicelearn.network import DiodePair, build_circuit, check_network, network_from_config
 from spicelearn.network.config import DEVICE_MODELS, NETWORK_KINDS, DeviceParams, DiodeConfig
+from spicelearn.network.memory import count, estimate_bytes
 from spicelearn.run_config import ConfigFile, RunConfig, load_run_config, parse_run_config
+from spicelearn.runs.rundir import resolve_network_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -320,6 +320,10 @@ def _default(dotted: str) -> object:
         model = TrainingConfig(programmer="pulse").as_dict()
     if section == "training" and rest[0].startswith("array_"):  # keys of the array programmer
         model = TrainingConfig(programmer="array").as_dict()
+    rule_of = {"eta": "omega", "subset": "omega", "clamp_conductance": "coupled",
+               "order": "geqprop"}
+    if section == "training" and rest[0] in rule_of:  # keys of one learning rule
+        model = TrainingConfig(rule=rule_of[rest[0]]).as_dict()
     for k in rest:
         model = model[k]
     return model

@@ -26,8 +26,8 @@ from spicelearn.devices.yakopcic import Yakopcic
 from spicelearn.engines import NgspiceEngine, NumericEngine
 from spicelearn.engines._ngspice_session import Features
 from spicelearn.engines.bench import bench_networks, run_bench
+from spicelearn.engines.sweep_form import render_sweep
 from spicelearn.errors import NetworkError
-from spicelearn.learning.checkpoint import load_checkpoint
 from spicelearn.learning.costs import MSE
 from spicelearn.learning.eqprop import energy_gradient
 from spicelearn.netlist.devices import device_form
@@ -36,7 +36,8 @@ from spicelearn.netlist.parse import parse_netlist_file
 from spicelearn.netlist.render import render_netlist
 from spicelearn.network.from_config import build_circuit, network_from_config
 from spicelearn.run_config import load_run_config
-from spicelearn.validate import validate_circuit
+from spicelearn.runs.checkpoint import load_checkpoint
+from spicelearn.runs.validate import validate_circuit
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = [(name, "behavioural") for name in DEVICE_MODELS] + [
@@ -144,7 +145,7 @@ def test_ngspice_settle_keeps_a_frozen_state(ngspice_op, rendering):
 
 def test_netlist_forms():
     y = network("yakopcic")
-    text = render_netlist(y, mode="sweep")
+    text = render_sweep(y)
     assert re.search(r"^BRw1_0_0 x0p h1_0 I=\(sinh\(0\.05\*\(V\(x0p,h1_0\)\)\)/0\.05\) "
                      r"m=[0-9.e-]+$", text, re.M)
     assert "devices: yakopcic (behavioural) r_on=100" in text
@@ -153,7 +154,7 @@ def test_netlist_forms():
     assert re.search(r"^\.model memdev yakopcic r_on=100\.0 .* frozen=1$", static, re.M)
     assert re.search(r"^NRw1_0_0 x0p h1_0 memdev x0=[0-9.e-]+$", static, re.M)
     assert re.search(r"^pre_osdi .*/yakopcic-[0-9a-f]{64}\.osdi$", static, re.M)
-    assert "pre_osdi" not in render_netlist(va, mode="sweep")
+    assert "pre_osdi" not in render_sweep(va)
     hp = render_netlist(network("biolek"))
     assert re.search(r"^Rw1_0_0 x0p h1_0 [0-9.e+]+$", hp, re.M)
 

@@ -11,6 +11,7 @@ import pytest
 from spicelearn.engines import NgspiceEngine, NumericEngine, adjoint_gradient
 from spicelearn.engines._ngspice_session import session
 from spicelearn.engines.bench import bench_network, bench_networks, run_bench
+from spicelearn.engines.ngspice import structure_key
 from spicelearn.engines.workers import WorkerPool
 from spicelearn.errors import InputError, NetworkError, SpicelearnError, UsageError
 from spicelearn.network.circuit import Circuit
@@ -73,7 +74,7 @@ def test_numeric_engine_bad_arguments(kwargs):
 @pytest.mark.parametrize("n_workers, block", [(0, 10), (-2, 10), (2, 0), (2, -5)])
 def test_worker_pool_bad_sizes(n_workers, block):
     with pytest.raises(UsageError):
-        WorkerPool(n_workers, {}, None, block)
+        WorkerPool(n_workers, {}, None, block, NgspiceEngine, structure_key)
 
 
 # -- settle ---------------------------------------------------------------------

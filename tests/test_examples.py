@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spicelearn.learning.trainer import make_engine, prepare, train
+from spicelearn.learning.trainer import make_engine, train
 from spicelearn.run_config import parse_run_config
+from spicelearn.runs.training import prepare
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

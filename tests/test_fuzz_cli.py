@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_config_validation import _BASE, _KEYS, _VALUES
 
-from spicelearn.learning.rundir import _toml_value as scalar_toml
+from spicelearn.runs.rundir import _toml_value as scalar_toml
 
 
 def _toml_value(v: object) -> str | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from spicelearn.engines.sweep_form import render_sweep
 from spicelearn.netlist import render_netlist
-from spicelearn.netlist.golden import GOLDEN, NETLISTS, regenerate, render_example, stale
 from spicelearn.netlist.render import format_table, table_file
 from spicelearn.network import Crossbar, build_crossbar
 from spicelearn.run_config import load_run_config
+from spicelearn.runs.golden import GOLDEN, NETLISTS, regenerate, render_example, stale
 
 
 def example_circuit(name):
@@ -20,7 +21,7 @@ def example_circuit(name):
 def test_reference_netlist_matches_a_fresh_render(name):
     path = NETLISTS / f"{name}.cir"
     assert path.read_bytes() == render_example(name).encode(), (
-        f"{path} is stale: run python -m spicelearn.netlist.golden")
+        f"{path} is stale: run python -m spicelearn.runs.golden")
 
 
 def test_regenerate_writes_identical_files(tmp_path):
@@ -53,7 +54,7 @@ def _sweep_with_op(circuit, folder, tables: dict[str, float]) -> str:
     for source in [d.source for d in circuit.inputs] + list(circuit.nudges):
         y = np.array([tables.get(source, 0.0)])
         (folder / table_file("tables", source)).write_text(format_table(y))
-    text = render_netlist(circuit, mode="sweep", table_dir=str(folder / "tables"))
+    text = render_sweep(circuit, table_dir=str(folder / "tables"))
     return text.replace("\n.end\n", "\n.op\n.end\n")
 
 

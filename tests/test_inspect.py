@@ -20,8 +20,8 @@ from spicelearn.netlist import (
     write_graph,
 )
 from spicelearn.netlist.draw import draw_png
-from spicelearn.netlist.golden import NETLISTS
 from spicelearn.network import Crossbar, build_crossbar
+from spicelearn.runs.golden import NETLISTS
 
 
 @pytest.mark.parametrize("text, value", [
@@ -192,7 +192,7 @@ def test_reference_netlists_inspect_clean_with_their_devices(name):
 
 
 def test_sweep_form_inspects_clean_with_xspice_sources(examples):
-    from spicelearn.netlist.golden import render_example
+    from spicelearn.runs.golden import render_example
     report = inspect_netlist(parse_netlist(render_example("xor", mode="sweep")))
     assert report.problems == []
     # 2 input tables (the -x sources are VCVS copies) + 4 nudge tables

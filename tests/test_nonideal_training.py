@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
-from spicelearn.learning.rundir import read_metrics
 from spicelearn.run_config import parse_run_config
+from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.rundir import read_metrics
 
 CLI = [str(Path(sys.executable).parent / "spicelearn")]
 BASE = """
@@ -53,7 +53,7 @@ def _write(tmp_path: Path, devices: str = "", model: str = "yakopcic", engine: s
 def _setup(path: Path):
     import tomllib
 
-    from spicelearn.learning.trainer import prepare
+    from spicelearn.runs.training import prepare
 
     return prepare(parse_run_config(tomllib.loads(path.read_text())))
 

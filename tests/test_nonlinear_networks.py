@@ -16,7 +16,7 @@ import pytest
 from spicelearn.data.datasets import load_dataset
 from spicelearn.data.schema import resolve_data
 from spicelearn.learning.baseline import linear_baseline_accuracy
-from spicelearn.validate import validate_run
+from spicelearn.runs.validate import validate_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

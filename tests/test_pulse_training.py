@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
-from spicelearn.learning.rundir import read_metrics
+from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.rundir import read_metrics
 
 CONFIG = """
 seed = 3
@@ -129,7 +129,7 @@ def test_array_programmer_trains_on_the_crossbar(tmp_path, run_cli):
     disturbance that ``pulse`` never shows (examples/iris_array.toml, one epoch)."""
     import tomllib
 
-    from spicelearn.learning.rundir import dump_toml
+    from spicelearn.runs.rundir import dump_toml
 
     raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_array.toml")
                         .read_text())
@@ -163,8 +163,9 @@ def test_array_programmer_on_a_hidden_layer_network(tmp_path, run_cli):
 def test_iris_pulse_example_learns():
     import tomllib
 
-    from spicelearn.learning.trainer import make_engine, prepare, train
+    from spicelearn.learning.trainer import make_engine, train
     from spicelearn.run_config import parse_run_config
+    from spicelearn.runs.training import prepare
 
     raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_pulse.toml")
                         .read_text())
@@ -182,8 +183,9 @@ def test_iris_spice_example_renderings_agree():
     transients train Iris past 85 % and end within one test sample of each other."""
     import tomllib
 
-    from spicelearn.learning.trainer import make_engine, prepare, train
+    from spicelearn.learning.trainer import make_engine, train
     from spicelearn.run_config import parse_run_config
+    from spicelearn.runs.training import prepare
 
     raw = tomllib.loads((Path(__file__).resolve().parents[1] / "examples" / "iris_spice.toml")
                         .read_text())

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from spicelearn.engines.sweep_form import render_sweep
 from spicelearn.errors import NetlistError
 from spicelearn.netlist import DEFAULT_OPTIONS, render_netlist
 from spicelearn.network import Crossbar, build_crossbar
@@ -21,7 +22,7 @@ def _xor(seed: int):
 def test_render_twice_gives_the_same_bytes(examples):
     c = load_run_config(examples / "iris.toml").circuit()
     assert render_netlist(c) == render_netlist(c)
-    assert render_netlist(c, mode="sweep") == render_netlist(c, mode="sweep")
+    assert render_sweep(c) == render_sweep(c)
 
 
 def test_same_config_and_seed_give_the_same_netlist_and_another_seed_differs():
@@ -50,7 +51,7 @@ def test_header_options_and_analysis():
     opts = " ".join(f"{k}={v}" for k, v in DEFAULT_OPTIONS.items())
     assert f".options {opts}" in lines
     assert lines[-2:] == [".op", ".end"]
-    sweep = render_netlist(_xor(0), mode="sweep").splitlines()
+    sweep = render_sweep(_xor(0)).splitlines()
     assert "Vidx idx 0 DC 0" in sweep and ".op" not in sweep and sweep[-1] == ".end"
 
 
@@ -61,9 +62,7 @@ def test_static_form_writes_the_input_sample_with_its_sign():
     assert "Rw1_0_0 r0 c0 1000\n" in text
 
 
-def test_wrong_sample_shape_or_mode_is_a_netlist_error():
+def test_wrong_sample_shape_is_a_netlist_error():
     c = build_crossbar(Crossbar(np.full((2, 1), 1e-3)))
     with pytest.raises(NetlistError, match=r"shape \(3,\), expected \(2,\)"):
         render_netlist(c, x=np.zeros(3))
-    with pytest.raises(NetlistError, match="unknown render mode 'dc'"):
-        render_netlist(c, mode="dc")

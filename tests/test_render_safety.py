@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from spicelearn.engines.sweep_form import render_sweep
 from spicelearn.errors import NetlistError
 from spicelearn.netlist import parse_netlist, render_netlist
-from spicelearn.netlist.golden import GOLDEN, NETLISTS, render_example
 from spicelearn.network import (
     Crossbar,
     LayeredNetwork,
@@ -20,6 +20,7 @@ from spicelearn.network import (
     layer_shapes,
 )
 from spicelearn.network.circuit import Device, DiodeModel, Element
+from spicelearn.runs.golden import GOLDEN, NETLISTS, render_example
 
 SHELL = "a\n.control\nshell touch {file}\n.endc"
 
@@ -49,7 +50,7 @@ def test_a_network_name_with_a_control_block_is_refused(tmp_path):
 
 def test_a_network_name_with_end_cannot_cut_the_netlist_short():
     with pytest.raises(NetlistError, match=r"\\n\.end\\n"):
-        render_netlist(_layered("x\n.end\n"), mode="sweep")
+        render_sweep(_layered("x\n.end\n"))
 
 
 def test_a_non_ascii_name_is_a_netlist_error_not_a_unicode_error():
@@ -117,9 +118,9 @@ def test_options_are_plain_words_and_numbers(options, message):
 
 def test_the_table_folder_cannot_close_the_quoted_file_name():
     with pytest.raises(NetlistError, match="table folder"):
-        render_netlist(_crossbar(), mode="sweep", table_dir='/tmp/x"\nshell ls')
+        render_sweep(_crossbar(), table_dir='/tmp/x"\nshell ls')
     with pytest.raises(NetlistError, match="table folder"):
-        render_netlist(_crossbar(), mode="sweep", table_dir="/tmp/x\n.end")
+        render_sweep(_crossbar(), table_dir="/tmp/x\n.end")
     # the check is for the sweep form only: the static form does not name the folder
     assert render_netlist(_crossbar(), table_dir='x"y').endswith(".end\n")
 
@@ -133,7 +134,7 @@ def test_numeric_options_and_reference_netlists_still_render():
 
 def test_every_line_of_a_rendered_netlist_reads_back_as_one_card():
     """No rendered line is a control card, and every element reads back."""
-    text = render_netlist(_layered(), mode="sweep")
+    text = render_sweep(_layered())
     net = parse_netlist(text)
     assert net.controls == [] and net.title == "spicelearn layered 2-2-1"
     assert len(net.elements) >= len(_layered().elements)

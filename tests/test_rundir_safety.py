@@ -16,10 +16,9 @@ import pytest
 from spicelearn.cli import main
 from spicelearn.errors import RunDirError
 from spicelearn.fileio import write_atomic
-from spicelearn.learning import report
-from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
-from spicelearn.learning.rundir import read_metrics
-from spicelearn.learning.runfolder import (
+from spicelearn.runs import report
+from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.folder import (
     LOCK,
     MANIFEST,
     RUN_ENTRIES,
@@ -29,6 +28,7 @@ from spicelearn.learning.runfolder import (
     remove_owned,
     write_manifest,
 )
+from spicelearn.runs.rundir import read_metrics
 
 CONFIG = """
 seed = 4

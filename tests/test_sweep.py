@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
-from spicelearn.learning.rundir import read_metrics
+from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.rundir import read_metrics
 from spicelearn.sweep import load_sweep
 from spicelearn.sweep.folder import cell_dir, cell_state, hold_sweep_lock, read_record
 

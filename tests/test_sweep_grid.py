@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spicelearn.learning.trainer import prepare
 from spicelearn.run_config import load_run_config
+from spicelearn.runs.training import prepare
 from spicelearn.sweep import load_sweep
 from spicelearn.sweep.results import cell_stats, plot_name, results_csv
 
@@ -201,3 +201,26 @@ def test_results_table_reads_pulses_and_energy_when_metrics_hold_them(tmp_path):
     assert row.startswith(f"1,{s.cells[0].id},0,[2],0.0001,done,0.75,1,1,0.75,2,0.3,0.15,4.5,"
                           "12,3e-09,2e-06,2e-07,")
     assert plot_name(s.axes[1]) == "test_acc_vs_network.hidden+training.lr.png"
+
+
+def test_results_summarize_over_the_seeds(tmp_path):
+    """results.md's "Over the seeds": per combination of the other axes, the mean and sd
+    of the final test accuracy over the finished seeds and how many reached the target."""
+    from spicelearn.sweep.results import make_row, seed_summary
+
+    s = load_sweep(_sweep(tmp_path, "[grid]\nseed = [0, 1, 2]\nnetwork.hidden = [[2], [3]]\n"))
+    finals = {(0, 0): 1.0, (1, 0): 0.5, (2, 0): 0.75, (0, 1): 0.25, (1, 1): 0.25}
+    rows = []
+    for cell in s.cells:
+        final = finals.get(cell.positions)
+        stats = {"final_test_acc": final, "best_test_acc": final}
+        rows.append(make_row(cell, stats, "done" if final is not None else "failed", "", 1.0))
+    lines = seed_summary(s, rows)
+    assert lines[0].startswith("| `network.hidden` | seeds done |")
+    by_hidden = {line.split(" | ")[0].strip("| "): line for line in lines[2:]}
+    # [2]: 100, 50, 75 -> mean 75.0, sd 25.0; target 0.9: one of three
+    assert "| 3/3 | 75.0 ± 25.0 | 75.0 | 1/3 (≥ 90 %) |" in by_hidden["[2]"]
+    # [3]: 25, 25 (one failed) -> 2/3 done, none converged
+    assert "| 2/3 | 25.0 ± 0.0 | 25.0 | 0/2 (≥ 90 %) |" in by_hidden["[3]"]
+    assert seed_summary(load_sweep(_sweep(tmp_path, "[grid]\nnetwork.hidden = [[2]]\n",
+                                          name="b.toml")), []) == []

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spicelearn.learning.checkpoint import latest_epoch, load_checkpoint
-from spicelearn.learning.rundir import read_metrics
+from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.rundir import read_metrics
 
 CONFIG = """
 seed = 4

@@ -11,10 +11,11 @@ import pytest
 from spicelearn.engines.base import Engine, Settled
 from spicelearn.engines.numeric import NumericEngine
 from spicelearn.errors import ConfigError
-from spicelearn.learning.checkpoint import load_checkpoint
 from spicelearn.learning.costs import predictions
-from spicelearn.learning.trainer import prepare, train
+from spicelearn.learning.trainer import train
 from spicelearn.run_config import parse_run_config
+from spicelearn.runs.checkpoint import load_checkpoint
+from spicelearn.runs.training import prepare
 
 IRIS = """
 seed = 0

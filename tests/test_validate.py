@@ -7,7 +7,7 @@ import json
 import pytest
 
 from spicelearn.cli import main
-from spicelearn.validate import MAX_ABS_DV, MIN_COSINE, format_report, validate_config
+from spicelearn.runs.validate import MAX_ABS_DV, MIN_COSINE, format_report, validate_config
 
 
 @pytest.mark.parametrize("name", ["crossbar4x4", "xor", "iris"])

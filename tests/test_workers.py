@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from spicelearn.engines import NgspiceEngine
+from spicelearn.engines.ngspice import structure_key
 from spicelearn.errors import WorkerError
 from spicelearn.run_config import load_run_config
 
@@ -25,7 +26,7 @@ def iris():
 
 def test_split_is_whole_blocks():
     from spicelearn.engines.workers import WorkerPool
-    pool = WorkerPool(3, {}, None, block=50)
+    pool = WorkerPool(3, {}, None, 50, NgspiceEngine, structure_key)
     assert pool.split(300) == [(0, 100), (100, 200), (200, 300)]
     assert pool.split(20) == [(0, 20)]
 

@@ -55,7 +55,7 @@ def validate(config: str, n_samples: int, beta: float, seed: int, as_json: bool)
     import sys as _sys
     from pathlib import Path as _Path
 
-    from ..validate import format_report, validate_config, validate_run
+    from ..runs.validate import format_report, validate_config, validate_run
 
     if _Path(config).is_dir():
         result = validate_run(config, n_samples=n_samples, beta=beta, seed=seed)

@@ -34,11 +34,12 @@ def netlist_cmd(config: Path, output: Path | None, sweep: bool) -> None:
       spicelearn netlist examples/xor.toml -o /tmp/xor.cir
       spicelearn netlist examples/crossbar4x4.toml --sweep
     """
+    from ..engines.sweep_form import render_sweep
     from ..netlist.render import render_netlist
     from ..run_config import load_run_config
 
-    text = render_netlist(load_run_config(config).circuit(),
-                          mode="sweep" if sweep else "static")
+    circuit = load_run_config(config).circuit()
+    text = render_sweep(circuit) if sweep else render_netlist(circuit)
     if output is None:
         click.echo(text, nl=False)
     else:

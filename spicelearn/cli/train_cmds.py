@@ -12,7 +12,7 @@ from ..errors import printable
 from . import cli
 
 if TYPE_CHECKING:
-    from ..learning.trainer import RunInterrupted
+    from ..runs.training import RunInterrupted
 
 
 def _epoch_line(row: dict[str, float]) -> None:
@@ -23,7 +23,7 @@ def _epoch_line(row: dict[str, float]) -> None:
 
 def _interrupted_message(stop: RunInterrupted) -> str:
     """What Ctrl-C left in the run folder, and how to go on."""
-    from ..learning.checkpoint import latest_epoch
+    from ..runs.checkpoint import latest_epoch
 
     d = stop.run_dir
     if not stop.started:
@@ -63,8 +63,8 @@ def train(config: Path | None, out: Path | None, resume: Path | None, force: boo
       spicelearn train --resume runs/iris
     """
     from ..errors import ConfigError
-    from ..learning.report import time_to_accuracy
-    from ..learning.trainer import RunInterrupted, resume_folder, train_in_folder
+    from ..runs.report import time_to_accuracy
+    from ..runs.training import RunInterrupted, resume_folder, train_in_folder
 
     if resume is not None and (config is not None or out is not None or force):
         raise ConfigError("--resume DIR takes no CONFIG, --out or --force "
@@ -107,7 +107,7 @@ def evaluate(run_dir: Path) -> None:
     conduct, the accuracy with the diodes taken out, and a linear baseline
     (logistic regression). Example: spicelearn evaluate runs/iris
     """
-    from ..learning.trainer import evaluate_folder
+    from ..runs.training import evaluate_folder
 
     r = evaluate_folder(run_dir)
     n_ok = round(r["test_acc"] * r["n_test"])

@@ -175,6 +175,74 @@ def check_warm(warm: object, circuit: Circuit, batch: int) -> Settled | None:
     return warm
 
 
+@dataclass(frozen=True)
+class Clamp:
+    """Output clamps of one phase: every output pulled towards a target voltage.
+
+    Each output node is connected through ``conductance`` [S] to its target
+    ``targets`` (B, n_outputs) [V] (in :attr:`Circuit.outputs` order): a current
+    ``conductance·(target − V)`` flows into it. A large conductance (against the
+    devices' conductances) holds the output at its target, as a voltage source
+    would, to within ``I_out/conductance``. The circuit must be
+    :meth:`~spicelearn.network.circuit.Circuit.with_clamps`.
+    """
+
+    targets: np.ndarray
+    conductance: float
+
+
+@dataclass(frozen=True)
+class Drives:
+    """What drives one settle: inputs (B, n_features) [V], nudge currents
+    (B, n_outputs) [A] injected into the outputs (None: none) and output clamps
+    (None: free outputs)."""
+
+    inputs: np.ndarray
+    nudges: np.ndarray | None = None
+    clamp: Clamp | None = None
+
+
+def check_drives(circuit: Circuit, inputs: np.ndarray | Drives, nudges: np.ndarray | None,
+                 clamp: Clamp | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+    """Validate a settle's drives; (inputs (B, n_features), currents into the outputs
+    (B, n_outputs) or None, clamp conductance or None).
+
+    The clamp is folded into the currents as its Norton equivalent: the target
+    voltages times the conductance are injected, and the engine adds the
+    conductance from each output to ground.
+
+    Raises:
+        UsageError: a Drives together with separate nudges or clamp, a clamp that is
+            not a :class:`Clamp`.
+        InputError: as :func:`check_batch`; clamp targets of the wrong shape or not
+            finite, a conductance that is not finite and > 0, a clamp on a circuit
+            that is not clamp-ready.
+    """
+    if isinstance(inputs, Drives):
+        if nudges is not None or clamp is not None:
+            raise UsageError("give the nudges and the clamp inside the Drives, not beside it")
+        inputs, nudges, clamp = inputs.inputs, inputs.nudges, inputs.clamp
+    x, n = check_batch(circuit, inputs, nudges)
+    if clamp is None:
+        return x, n, None
+    if not isinstance(clamp, Clamp):
+        raise UsageError(f"clamp must be a Clamp (or None), got {type(clamp).__name__}")
+    if not circuit.clamp_ready:
+        raise InputError("clamps need a clamp-ready circuit (circuit.with_clamps())")
+    gc = clamp.conductance
+    if isinstance(gc, bool) or not isinstance(gc, int | float) or not (np.isfinite(gc)
+                                                                       and gc > 0):
+        raise InputError(f"clamp conductance must be a finite number > 0 S, got {gc!r}")
+    t = real_array(clamp.targets, "clamp targets")
+    if t.shape != (x.shape[0], len(circuit.outputs)):
+        raise InputError(f"clamp targets have shape {t.shape}, expected "
+                         f"({x.shape[0]}, {len(circuit.outputs)})")
+    if not np.all(np.isfinite(t)):
+        raise InputError("clamp targets contain NaN or infinite values")
+    injected = float(gc) * t
+    return x, injected if n is None else n + injected, float(gc)
+
+
 class Engine(ABC):
     """Settles batches of a circuit. Subclasses: ngspice, numeric."""
 
@@ -184,19 +252,24 @@ class Engine(ABC):
     def settle(
         self,
         circuit: Circuit,
-        inputs: np.ndarray,
+        inputs: np.ndarray | Drives,
         nudges: np.ndarray | None = None,
         warm: Settled | None = None,
+        clamp: Clamp | None = None,
     ) -> Settled:
         """Settle a batch.
 
         Args:
             circuit: the circuit, with its current conductances ``circuit.g``.
-            inputs: (B, n_features) input voltages [V].
+            inputs: (B, n_features) input voltages [V], or a :class:`Drives`
+                holding them with the nudges and the clamp.
             nudges: (B, n_outputs) currents injected into the output nodes [A];
                 None (or zeros) is the free phase.
             warm: a previous solution of the same batch to start from, where the
                 engine can use one (nudged phases start from the free phase).
+            clamp: output clamps (:class:`Clamp`); the circuit must be clamp-ready.
+                A clamped phase is one batch like any other (one ngspice sweep,
+                the same rows of the numeric system plus the clamp conductances).
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

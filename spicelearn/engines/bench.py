@@ -165,7 +165,7 @@ def settle_alter_op(circuit: Circuit, x: np.ndarray) -> np.ndarray:
     s = session()
     form = device_form(circuit)
     values = device_values(circuit, form)
-    s.load(render_netlist(circuit, mode="static").replace(".op\n", ""), "alter_op", values)
+    s.load(render_netlist(circuit).replace(".op\n", ""), "alter_op", values)
     for dev, value in zip(circuit.devices, values, strict=True):
         s.command(alter_command(form, dev.name, value))
     nodes = [n.lower() for n in circuit.nodes]

@@ -1,10 +1,10 @@
 """The ngspice engine: a whole batch settled by one DC sweep in libngspice.
 
-The circuit's sweep-form netlist (``render_netlist(circuit, mode="sweep")``) is
+The circuit's sweep-form netlist (:func:`~spicelearn.engines.sweep_form.render_sweep`) is
 loaded once into the process's ngspice instance and kept loaded. An index source
 ``Vidx`` drives one XSPICE ``table2d`` code model per input source and per
 nudging source; each reads its values from a table file in the session's
-scratch folder, sample i at ``Vidx = i`` (:func:`~spicelearn.netlist.render.format_table`).
+scratch folder, sample i at ``Vidx = i`` (:func:`~spicelearn.engines.sweep_form.format_table`).
 For a batch the engine rewrites the files of the tables that changed, then one
 ``dc vidx 0 B-1 1`` settles every sample, each point starting Newton from the
 previous one; ``table2d`` re-reads its file at the start of every analysis, so
@@ -56,16 +56,20 @@ import numpy as np
 from ..errors import ConvergenceError, SimulationError, UsageError
 from ..fileio import write_atomic
 from ..netlist.devices import alter_command, device_form, device_values, osdi_file
-from ..netlist.render import (
-    DEFAULT_OPTIONS,
-    format_table,
-    render_netlist,
-    table_drives,
-    table_file,
-)
+from ..netlist.render import DEFAULT_OPTIONS, render_netlist
 from ..network.circuit import Circuit
 from ._ngspice_session import Session, error_lines, session
-from .base import Engine, Settled, check_batch, check_count, check_warm, make_settled
+from .base import (
+    Clamp,
+    Drives,
+    Engine,
+    Settled,
+    check_count,
+    check_drives,
+    check_warm,
+    make_settled,
+)
+from .sweep_form import CLAMP_SOURCE, format_table, render_sweep, table_drives, table_file
 
 #: Retry rungs for a sample whose operating point failed: (name, ``option`` settings).
 RETRY_LADDER: tuple[tuple[str, dict[str, str]], ...] = (
@@ -82,7 +86,7 @@ def structure_key(circuit: Circuit, options: dict[str, str]) -> tuple:
     """Everything that defines the loaded netlist except the devices' values."""
     return (circuit.title, circuit.elements, tuple(sorted(circuit.models.items())),
             circuit.devices, circuit.inputs, circuit.nudges, tuple(sorted(options.items())),
-            circuit.device_model, circuit.device_rendering)
+            circuit.device_model, circuit.device_rendering, circuit.clamp_ready)
 
 
 OSDI_ADVICE = ("install ngspice >= 43 built with OSDI: on Debian 12 enable bookworm-backports "
@@ -204,18 +208,26 @@ class NgspiceEngine(Engine):
         self.block = check_count(block, "block")
         if self.workers > 1:
             from .workers import WorkerPool
-            self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block)
+            self._pool = WorkerPool(self.workers, self.options, self.keep_dir, self.block,
+                                    NgspiceEngine, structure_key)
 
     # -- public -------------------------------------------------------------
-    def settle(self, circuit: Circuit, inputs: np.ndarray, nudges: np.ndarray | None = None,
-               warm: Settled | None = None) -> Settled:
+    def settle(self, circuit: Circuit, inputs: np.ndarray | Drives,
+               nudges: np.ndarray | None = None, warm: Settled | None = None,
+               clamp: Clamp | None = None) -> Settled:
         """Settle a batch (see :class:`~spicelearn.engines.base.Engine`).
 
         ``warm`` is accepted for the interface (and checked); the sweep already
-        starts each sample from the previous sample's solution.
+        starts each sample from the previous sample's solution. A clamp-ready
+        circuit carries the clamp conductance as one more column of the nudges
+        (the ``gclamp`` table of the sweep form).
         """
-        x, n = check_batch(circuit, inputs, nudges)
+        x, n, gc = check_drives(circuit, inputs, nudges, clamp)
         check_warm(warm, circuit, x.shape[0])
+        if circuit.clamp_ready:
+            B = x.shape[0]
+            n = np.concatenate([np.zeros((B, len(circuit.nudges))) if n is None else n,
+                                np.full((B, 1), 0.0 if gc is None else gc)], axis=1)
         if self._pool is not None:
             return make_settled(circuit, self._pool.settle(circuit, x, n))
         return make_settled(circuit, self.settle_voltages(circuit, x, n))
@@ -255,8 +267,7 @@ class NgspiceEngine(Engine):
         key = structure_key(circuit, self.options)
         if s.loaded != key:
             prepare_devices(circuit)
-            text = render_netlist(circuit, mode="sweep", options=self.options,
-                                  table_dir=s.table_dir)
+            text = render_sweep(circuit, self.options, s.table_dir)
             mark = s.mark()
             try:
                 s.load(text, key, np.full(circuit.n_devices, np.nan))
@@ -282,6 +293,8 @@ class NgspiceEngine(Engine):
         for k, name in enumerate(circuit.nudges):
             y = np.zeros(B) if n is None else -n[:, k]  # %i draws its value out of the node
             tables.append((name, y))
+        if circuit.clamp_ready:  # the clamp conductance rides as the last column of n
+            tables.append((CLAMP_SOURCE, np.zeros(B) if n is None else n[:, -1]))
         for source, y in tables:
             last = s.tables.get(source)
             if last is not None and last.shape == y.shape and np.array_equal(last, y):
@@ -337,7 +350,7 @@ class NgspiceEngine(Engine):
             s.reset()  # the rung's options stay with this circuit: the next sweep reloads
         lines = s.lines_since(mark)
         node = worst_node(lines, circuit)
-        text = render_netlist(circuit, mode="sweep", options=self.options)
+        text = render_sweep(circuit, self.options)
         netlist_path, transcript_path = self._keep(text, lines, circuit, x[sample], sample,
                                                    s.table_dir)
         rungs = ", ".join(name for name, _ in RETRY_LADDER)
@@ -379,7 +392,7 @@ class NgspiceEngine(Engine):
             shutil.copytree(table_dir, folder / "tables")
         if circuit is not None and x is not None:
             write_atomic(folder / f"sample{sample}.cir",
-                         render_netlist(circuit, x, mode="static", options=self.options))
+                         render_netlist(circuit, x, self.options))
         return folder
 
 

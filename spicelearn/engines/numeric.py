@@ -22,11 +22,13 @@ from ..network.circuit import Circuit
 from ._numeric_mna import MNA, build_mna
 from ._numeric_solve import CHUNK, CHUNK_FLOATS, System, make_system
 from .base import (
+    Clamp,
+    Drives,
     Engine,
     Settled,
-    check_batch,
     check_circuit,
     check_count,
+    check_drives,
     check_positive,
     check_warm,
     real_array,
@@ -54,16 +56,19 @@ class NumericEngine(Engine):
         self.cache_size = check_count(cache_size, "cache_size", minimum=0)
         self._cache: OrderedDict[tuple, tuple[object, System]] = OrderedDict()
 
-    def system(self, circuit: Circuit) -> System:
-        """The prepared MNA system of ``circuit`` (cached on structure and conductances)."""
+    def system(self, circuit: Circuit, clamp: float | None = None) -> System:
+        """The prepared MNA system of ``circuit`` (cached on structure and conductances),
+        with ``clamp`` [S] from every output node to ground when given."""
         g = np.ascontiguousarray(circuit.g, dtype=float)
         key = (id(circuit.elements), id(circuit.devices), id(circuit.models),
-               id(circuit.inputs), id(circuit.nudges), g.tobytes())
+               id(circuit.inputs), id(circuit.nudges), g.tobytes(), clamp)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit[1]
-        system = make_system(build_mna(circuit))
+        mna = build_mna(circuit)
+        system = make_system(mna if clamp is None else with_output_conductance(
+            mna, circuit, clamp))
         # keep the keyed objects alive so their ids cannot be reused
         owner = (circuit.elements, circuit.devices, circuit.models, circuit.inputs,
                  circuit.nudges)
@@ -75,14 +80,17 @@ class NumericEngine(Engine):
     def settle(
         self,
         circuit: Circuit,
-        inputs: np.ndarray,
+        inputs: np.ndarray | Drives,
         nudges: np.ndarray | None = None,
         warm: Settled | None = None,
+        clamp: Clamp | None = None,
     ) -> Settled:
-        """Settle a batch: (B, n_features) inputs [V], (B, n_outputs) nudges [A]."""
-        x, n = check_batch(circuit, inputs, nudges)
+        """Settle a batch: (B, n_features) inputs [V], (B, n_outputs) nudges [A], an
+        optional output clamp (its conductance enters the matrix, its targets the
+        right-hand side)."""
+        x, n, gc = check_drives(circuit, inputs, nudges, clamp)
         warm = check_warm(warm, circuit, x.shape[0])
-        system = self.system(circuit)
+        system = self.system(circuit, gc)
         x0 = None if warm is None else np.asarray(warm.v, dtype=float)
         sol = system.solve(system.mna.rhs(x, n), x0, self.vtol, branches=False)
         return settled_from(circuit, system.mna, sol[:, : system.mna.n_nodes])
@@ -92,6 +100,18 @@ class NumericEngine(Engine):
         """See :func:`adjoint_gradient`; reuses this engine's cached factorisations."""
         check_circuit(circuit)
         return _adjoint(self.system(circuit), settled, dl_dout)
+
+
+def with_output_conductance(mna: MNA, circuit: Circuit, conductance: float) -> MNA:
+    """``mna`` with ``conductance`` [S] from each output node to ground (a clamp's)."""
+    from dataclasses import replace
+
+    import scipy.sparse as sp
+
+    rows = [circuit.nodes.index(node) for node in circuit.outputs]
+    d = np.zeros(mna.n)
+    d[rows] = conductance
+    return replace(mna, A=(mna.A + sp.diags(d, format="csc")).tocsc())
 
 
 def settled_from(circuit: Circuit, mna: MNA, v: np.ndarray) -> Settled:

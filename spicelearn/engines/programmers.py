@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..devices.programmers import IdealProgrammer, Programmer, PulseProgrammer
+from ..devices.programmers import (
+    IdealProgrammer,
+    Programmer,
+    PulseProgrammer,
+    ResponseProgrammer,
+)
 from ..errors import DeviceModelError
 from .array_programming import ArrayProgrammer
 from .programming import SpiceProgrammer
@@ -23,6 +28,7 @@ PROGRAMMERS: dict[str, type[Programmer]] = {
     PulseProgrammer.name: PulseProgrammer,
     SpiceProgrammer.name: SpiceProgrammer,
     ArrayProgrammer.name: ArrayProgrammer,
+    ResponseProgrammer.name: ResponseProgrammer,
 }
 """Every programmer by its config name."""
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 import numpy as np
 
 from .. import errors
-from ..errors import WorkerError
+from ..errors import UsageError, WorkerError
 from ..network.circuit import Circuit
 from .base import check_count
 
@@ -46,13 +47,12 @@ def _unpack_error(name: str, message: str, attrs: dict, offset: int) -> BaseExce
     return exc
 
 
-def _worker_main(conn: Connection, options: dict[str, str], keep_dir: str | None,
-                 block: int) -> None:
+def _worker_main(conn: Connection, engine_class: type, options: dict[str, str],
+                 keep_dir: str | None, block: int) -> None:
     """Loop of one worker: ("settle", circuit|None, (g, state), x, n, crash) -> ("ok", v) |
-    ("err", ...)."""
-    from .ngspice import NgspiceEngine
-
-    engine = NgspiceEngine(options=options, keep_dir=keep_dir, block=block)
+    ("err", ...). ``engine_class(options=..., keep_dir=..., block=...)`` is the
+    worker's engine; it must have ``settle_voltages(circuit, x, n)``."""
+    engine = engine_class(options=options, keep_dir=keep_dir, block=block)
     circuit: Circuit | None = None
     while True:
         try:
@@ -82,7 +82,14 @@ class WorkerPool:
     """
 
     def __init__(self, n_workers: int, options: dict[str, str], keep_dir: Path | None,
-                 block: int) -> None:
+                 block: int, engine_class: type | None = None,
+                 structure_key: Callable[[Circuit, dict[str, str]], object] | None = None,
+                 ) -> None:
+        if engine_class is None or structure_key is None:
+            raise UsageError("a worker pool needs the workers' engine class and the key of "
+                             "a loaded circuit (the ngspice engine passes its own)")
+        self.engine_class = engine_class
+        self.structure_key = structure_key
         self._procs: list[mp.Process] = []
         self._conns: list[Connection] = []
         self.n_workers = check_count(n_workers, "n_workers")
@@ -101,7 +108,8 @@ class WorkerPool:
         for _ in range(self.n_workers):
             parent, child = ctx.Pipe()
             p = ctx.Process(target=_worker_main, daemon=True,
-                            args=(child, self.options, self.keep_dir, self.block))
+                            args=(child, self.engine_class, self.options, self.keep_dir,
+                                  self.block))
             p.start()
             child.close()
             self._procs.append(p)
@@ -123,8 +131,7 @@ class WorkerPool:
         """(B, n_nodes) node voltages [V] of a checked batch."""
         if not self._procs:
             self._start()
-        from .ngspice import structure_key
-        key = structure_key(circuit, self.options)
+        key = self.structure_key(circuit, self.options)
         ranges = self.split(x.shape[0])
         busy: dict[int, tuple[int, int]] = {}
         for w, (a, b) in enumerate(ranges):

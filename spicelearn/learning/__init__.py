@@ -1,6 +1,5 @@
 """Learning: costs, nudging, learning rules, optimizers, programmers, the trainer."""
 
-from .checkpoint import Checkpoint, latest_epoch, load_checkpoint, save_checkpoint
 from .costs import MSE, CrossEntropy, make_cost, nudge_currents, predictions
 from .optimizers import SGD, Adam, Momentum, Optimizer, Schedule, make_optimizer
 from .programmer import IdealProgrammer, Programmer, ProgramResult, make_programmer
@@ -8,9 +7,9 @@ from .rules import EqProp, LearningRule, RuleStep
 from .schema import TrainingConfig, resolve_training
 
 __all__ = [
-    "Adam", "Checkpoint", "CrossEntropy", "EqProp", "IdealProgrammer", "LearningRule", "MSE",
+    "Adam", "CrossEntropy", "EqProp", "IdealProgrammer", "LearningRule", "MSE",
     "Momentum", "Optimizer", "RuleStep",
     "ProgramResult", "Programmer", "SGD", "Schedule", "TrainingConfig",
-    "latest_epoch", "load_checkpoint", "make_cost", "make_optimizer", "make_programmer",
-    "nudge_currents", "predictions", "resolve_training", "save_checkpoint",
+    "make_cost", "make_optimizer", "make_programmer",
+    "nudge_currents", "predictions", "resolve_training",
 ]

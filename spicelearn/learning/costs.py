@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from .schema import COST_ALIASES, COSTS
 
 
 def predictions(outputs: np.ndarray, differential: bool) -> np.ndarray:
@@ -84,14 +83,22 @@ class CrossEntropy:
 Cost = MSE | CrossEntropy
 
 
+COSTS: dict[str, type[Cost]] = {"mse": MSE, "cross_entropy": CrossEntropy}
+"""Every cost by its config name (``training.cost``)."""
+COST_ALIASES = {"xent": "cross_entropy", "ce": "cross_entropy"}
+"""Other names accepted for a cost."""
+
+
 def make_cost(name: str, temperature: float = 0.05) -> Cost:
-    if name == "mse":
-        return MSE()
-    if COST_ALIASES.get(name, name) == "cross_entropy":
+    """The cost ``name`` (an alias too); cross-entropy at ``temperature`` [V]."""
+    cls = COSTS.get(COST_ALIASES.get(name, name))
+    if cls is None:
+        raise ConfigError(f"unknown cost '{name}' in 'training.cost' (known: {', '.join(COSTS)})")
+    if cls is CrossEntropy:
         if temperature <= 0:
             raise ConfigError("config key 'training.temperature' must be > 0")
         return CrossEntropy(temperature=temperature)
-    raise ConfigError(f"unknown cost '{name}' in 'training.cost' (known: {', '.join(COSTS)})")
+    return cls()
 
 
 def nudge_currents(cost: Cost, outputs: np.ndarray, y: np.ndarray, differential: bool,

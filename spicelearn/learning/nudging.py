@@ -18,7 +18,6 @@ from ..engines.base import Engine, Settled
 from ..errors import ConfigError
 from ..network.circuit import Circuit
 from .costs import Cost, nudge_currents
-from .schema import NUDGINGS
 
 
 @dataclass(frozen=True)
@@ -62,16 +61,18 @@ class Nudging:
         return cls(-b, b)
 
 
+NUDGINGS = {"positive": Nudging.positive, "negative": Nudging.negative,
+            "centered": Nudging.centered}
+"""Every nudging by its config name (``training.nudging``): name → factory of β."""
+
+
 def make_nudging(kind: str, beta: float) -> Nudging:
     """A :class:`Nudging` by name (``positive``, ``negative``, ``centered``)."""
-    if kind == "positive":
-        return Nudging.positive(beta)
-    if kind == "negative":
-        return Nudging.negative(beta)
-    if kind == "centered":
-        return Nudging.centered(beta)
-    raise ConfigError(f"unknown value '{kind}' for 'training.nudging' "
-                      f"(known: {', '.join(NUDGINGS)})")
+    factory = NUDGINGS.get(kind)
+    if factory is None:
+        raise ConfigError(f"unknown value '{kind}' for 'training.nudging' "
+                          f"(known: {', '.join(NUDGINGS)})")
+    return factory(beta)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import CheckpointError, ConfigError
-from .schema import OPTIMIZERS, SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ class Schedule:
             return f + (1.0 - f) * 0.5 * (1.0 + math.cos(math.pi * epoch / max(self.epochs, 1)))
         raise ConfigError(f"unknown value '{self.kind}' for 'training.schedule' "
                           f"(known: {', '.join(SCHEDULES)})")
+
+
+SCHEDULES = ("constant", "step", "cosine")
+"""The learning-rate schedules (``training.schedule``), the cases of :meth:`Schedule.factor`."""
 
 
 class Optimizer(ABC):
@@ -155,16 +159,22 @@ class Adam(Optimizer):
         self.t = int(self._get(state, "t"))
 
 
+OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
+    "sgd": lambda cfg, sizes, lr, sched: SGD(sizes, lr, sched),
+    "momentum": lambda cfg, sizes, lr, sched: Momentum(sizes, lr, sched, cfg.momentum),
+    "adam": lambda cfg, sizes, lr, sched: Adam(sizes, lr, sched, cfg.adam_beta1,
+                                               cfg.adam_beta2, cfg.adam_eps),
+}
+"""Every optimizer by its config name (``training.optimizer``): name → factory
+``(training config, layer sizes, per-layer rates, schedule)``."""
+
+
 def make_optimizer(cfg, layer_sizes: tuple[int, ...]) -> Optimizer:
     """The optimizer a :class:`~spicelearn.learning.schema.TrainingConfig` names."""
-    lr = cfg.layer_lr(len(layer_sizes))
+    factory = OPTIMIZERS.get(cfg.optimizer)
+    if factory is None:
+        raise ConfigError(f"unknown value '{cfg.optimizer}' for 'training.optimizer' "
+                          f"(known: {', '.join(OPTIMIZERS)})")
     sched = Schedule(cfg.schedule, cfg.epochs, cfg.step_epochs, cfg.step_gamma,
                      cfg.lr_min_factor)
-    if cfg.optimizer == "sgd":
-        return SGD(layer_sizes, lr, sched)
-    if cfg.optimizer == "momentum":
-        return Momentum(layer_sizes, lr, sched, cfg.momentum)
-    if cfg.optimizer == "adam":
-        return Adam(layer_sizes, lr, sched, cfg.adam_beta1, cfg.adam_beta2, cfg.adam_eps)
-    raise ConfigError(f"unknown value '{cfg.optimizer}' for 'training.optimizer' "
-                      f"(known: {', '.join(OPTIMIZERS)})")
+    return factory(cfg, layer_sizes, cfg.layer_lr(len(layer_sizes)), sched)

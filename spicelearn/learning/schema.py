@@ -14,20 +14,29 @@ from ..config import AtLeastOne, ConfigModel, Finite, Fraction, Positive, choice
 from ..devices.programmers.array_decks import BIASES, STEPS
 from ..devices.programmers.schemes import SCHEMES
 from ..engines.programmers import PROGRAMMERS as _PROGRAMMER_REGISTRY
+from ..engines.registry import ENGINES as _ENGINES
 from ..errors import ConfigError
+from .costs import COST_ALIASES as _COST_ALIASES
+from .costs import COSTS as _COSTS
+from .nudging import NUDGINGS as _NUDGINGS
+from .optimizers import OPTIMIZERS as _OPTIMIZERS
+from .optimizers import SCHEDULES as _SCHEDULES
+from .rules import RULES as _RULES
 
-NUDGINGS = ("positive", "negative", "centered")
-ENGINES = ("ngspice", "numeric")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-SCHEDULES = ("constant", "step", "cosine")
+NUDGINGS = tuple(_NUDGINGS)
+ENGINES = tuple(_ENGINES)
+OPTIMIZERS = tuple(_OPTIMIZERS)
+SCHEDULES = _SCHEDULES
+RULES = tuple(_RULES)
+"""The choice lists: each the keys of its registry (nudging.py, engines/registry.py,
+optimizers.py, rules.py, costs.py, engines/programmers.py)."""
 PROGRAMMERS = tuple(_PROGRAMMER_REGISTRY)
 """The programmer names: the registry's (:data:`spicelearn.engines.programmers.PROGRAMMERS`)."""
 PULSE_SCHEMES = tuple(SCHEMES)
 ARRAY_BIASES = BIASES
 ARRAY_STEPS = STEPS
-COSTS = ("mse", "cross_entropy")
-COST_ALIASES = {"xent": "cross_entropy", "ce": "cross_entropy"}
-"""Other names accepted for a cost."""
+COSTS = tuple(_COSTS)
+COST_ALIASES = _COST_ALIASES
 
 
 def _cost_name(value: Any) -> Any:
@@ -39,6 +48,7 @@ def _as_list(value: Any) -> Any:
 
 
 Nudging = choice(NUDGINGS, "nudging")
+RuleName = choice(RULES, "rule")
 CostName = Annotated[choice(COSTS, "cost"), BeforeValidator(_cost_name)]
 EngineName = choice(ENGINES, "engine")
 OptimizerName = choice(OPTIMIZERS, "optimizer")
@@ -58,6 +68,25 @@ class TrainingConfig(ConfigModel):
     """Training epochs."""
     batch_size: AtLeastOne = 16
     """Samples per mini-batch."""
+    rule: RuleName = "eqprop"
+    """The learning rule: ``eqprop``, ``coupled`` (coupled learning), ``geqprop``
+    (generalized EqProp of order ``order``) or ``omega`` (Ω-gradient learning with
+    output-only readout, linear resistor networks), ``analog_sgd`` or ``residual``
+    (response devices, open-loop pulses: with ``programmer = "response"`` and
+    ``optimizer = "sgd"``)."""
+    eta: float = Field(0.5, gt=0)
+    """``coupled``: the clamped displacement η ∈ (0, 1] of the outputs towards the
+    target; ``omega``: the scale η of the injected error currents [S]."""
+    clamp_conductance: Positive = 100.0
+    """``coupled``: the conductance that holds each clamped output [S]."""
+    order: int = Field(1, ge=1, le=2)
+    """``geqprop``: the order k of the nudge (1: EqProp, 2: coupled learning)."""
+    subset: float = Field(1.0, gt=0, le=1)
+    """``omega``: the fraction of devices updated per step, drawn at random [1]."""
+    transfer_lr: Positive = 0.1
+    """``residual``: the transfer rate β from the P array to the devices [1]."""
+    mix: float = Field(1.0, ge=0)
+    """``residual``: γ_r, the weight of the P array in the conductances the phases read [1]."""
     beta: Positive = Field(1e-5, json_schema_extra={
         "hint": "the nudging direction is set by 'training.nudging'"})
     """Nudging strength β: the nudge current is I = −β ∂C/∂V [S]."""
@@ -100,7 +129,8 @@ class TrainingConfig(ConfigModel):
     """How a desired Δg is realized on the devices: ``ideal`` (exact, within the
     model's range), ``pulse`` (pulses through the device's state equation),
     ``spice`` (one ngspice transient of every device's pulses), ``array`` (the pulses
-    written on each crossbar layer, line by line, half-selected devices disturbed)."""
+    written on each crossbar layer, line by line, half-selected devices disturbed),
+    ``response`` (open-loop pulses through a response device: Δg/Δg_min of them)."""
     pulse_scheme: PulseSchemeName = "identical"
     """``pulse``/``spice``/``array``: ``identical`` pulses, one ``pwm`` or one ``pam`` pulse."""
     pulse_v_up: Positive | None = None
@@ -133,12 +163,27 @@ class TrainingConfig(ConfigModel):
         resolves as before they existed)."""
         out = super().as_dict()
         for key in [k for k in out if k.startswith("pulse_")]:
-            if self.programmer == "ideal" or out[key] is None:
+            if self.programmer not in ("pulse", "spice", "array") or out[key] is None:
                 del out[key]
         for key in [k for k in out if k.startswith("array_")]:
             if self.programmer != "array":
                 del out[key]
+        coupled = self.rule == "coupled" or (self.rule == "geqprop" and self.order == 2)
+        used = {"eta": coupled or self.rule == "omega", "clamp_conductance": coupled,
+                "order": self.rule == "geqprop", "subset": self.rule == "omega",
+                "transfer_lr": self.rule == "residual", "mix": self.rule == "residual"}
+        for key, keep in used.items():
+            if not keep:
+                del out[key]
         return out
+
+    @model_validator(mode="after")
+    def _rule_values(self) -> TrainingConfig:
+        coupled = self.rule == "coupled" or (self.rule == "geqprop" and self.order == 2)
+        if coupled and self.eta > 1:
+            raise ConfigError(f"config key 'training.eta' must be in (0, 1] for coupled "
+                              f"learning, got {self.eta:g}")
+        return self
 
     def layer_lr(self, n_layers: int) -> list[float]:
         """One learning rate per crossbar layer."""

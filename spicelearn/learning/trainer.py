@@ -1,4 +1,4 @@
-"""The trainer: epochs of EqProp mini-batches, evaluation, checkpoints.
+"""The trainer: epochs of mini-batches of a learning rule, evaluation, a state per epoch.
 
 One epoch visits every training sample exactly once, in an order drawn from a
 generator seeded by the run seed (its state is checkpointed). Each mini-batch:
@@ -19,7 +19,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,10 +27,7 @@ from tqdm import tqdm
 from ..data import (
     DataConfig,
     Dataset,
-    check_compatible,
     encode_targets,
-    load_dataset,
-    resolve_data,
 )
 from ..devices.programmers import (
     BlockProgrammer,
@@ -44,16 +40,11 @@ from ..engines.base import Engine
 from ..engines.programmers import make_programmer
 from ..errors import ConfigError, DeviceModelError
 from ..network.circuit import Circuit
-from ..network.config import check_network
-from ..run_config import RunConfig
-from .checkpoint import Checkpoint, save_checkpoint
-from .costs import Cost, make_cost, predictions
-from .nonlinearity import NonlinearityCheck, check_nonlinearity
-from .nudging import make_nudging
-from .optimizers import Optimizer, make_optimizer
-from .rules import EqProp, LearningRule
-from .rundir import resolve_network_table, run_id_of, write_metrics
-from .schema import ENGINES, TrainingConfig, resolve_training
+from .costs import Cost, predictions
+from .optimizers import Optimizer
+from .rules import LearningRule
+from .schema import TrainingConfig
+from .state import Checkpoint
 
 
 @dataclass
@@ -76,36 +67,6 @@ class Setup:
     def targets(self, labels: np.ndarray) -> np.ndarray:
         t = self.training
         return encode_targets(labels, self.dataset.n_classes, t.cost, t.target, t.target_off)
-
-
-def prepare(rc: RunConfig) -> Setup:
-    """Resolve and check a run config; build circuit, dataset, rule, optimizer, programmer.
-
-    Raises:
-        ConfigError: unknown dataset, incompatible sizes, bad training values.
-        SimulationError: ``rendering = "verilog-a"`` with an ngspice without OSDI.
-        DeviceModelError: a Verilog-A module that does not compile.
-    """
-    dcfg = resolve_data(rc.data)
-    tcfg = resolve_training(rc.training)
-    circuit = rc.circuit()
-    if not circuit.outputs:
-        raise ConfigError("the network has no outputs to train (network.kind must be 'layered')")
-    ds = load_dataset(dcfg, rc.seed)
-    check_compatible(ds, circuit.n_features, circuit.n_classes)
-    if tcfg.engine == "ngspice":  # OSDI present, the Verilog-A module compiled: before any file
-        from ..engines.ngspice import prepare_devices
-
-        prepare_devices(circuit)
-    cost = make_cost(tcfg.cost, tcfg.temperature)
-    rule = EqProp(cost, make_nudging(tcfg.nudging, tcfg.beta))
-    opt = make_optimizer(tcfg, circuit.layer_sizes)
-    nonideal = check_network(rc.network).devices.nonidealities()
-    prog = build_programmer(tcfg, circuit, rc.seed, nonideal)
-    resolved = {"seed": rc.seed, "network": resolve_network_table(rc.network),
-                "data": dcfg.as_dict(), "training": tcfg.as_dict()}
-    return Setup(rc.seed, resolved, run_id_of(resolved), dcfg, tcfg, circuit, ds, cost, rule,
-                 opt, prog, nonideal)
 
 
 def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
@@ -167,16 +128,9 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
 
 def make_engine(name: str, workers: int = 1) -> Engine:
     """The engine ``training.engine`` names (ngspice gets ``workers`` processes)."""
-    if name == "numeric":
-        from ..engines.numeric import NumericEngine
+    from ..engines.registry import make_engine as make
 
-        return NumericEngine()
-    if name == "ngspice":
-        from ..engines.ngspice import NgspiceEngine
-
-        return NgspiceEngine(workers=workers)
-    raise ConfigError(f"unknown value '{name}' for 'training.engine' "
-                      f"(known: {', '.join(ENGINES)})")
+    return make(name, workers)
 
 
 def evaluate(engine: Engine, circuit: Circuit, cost: Cost, inputs: np.ndarray,
@@ -237,14 +191,16 @@ class TrainResult:
     g_init: np.ndarray
 
 
-def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
-          start: Checkpoint | None = None, progress: bool = True,
-          on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+def train(setup: Setup, engine: Engine, start: Checkpoint | None = None,
+          progress: bool = True,
+          on_epoch: Callable[[dict[str, float]], None] | None = None,
+          on_checkpoint: Callable[[Checkpoint], None] | None = None) -> TrainResult:
     """Train for ``training.epochs`` epochs (continuing after ``start`` if given).
 
-    With ``run_dir``, a checkpoint and ``metrics.csv`` are written after every
-    epoch (epoch 0 included). Reproducible from (config, seed): a run resumed from
-    a checkpoint gives the same conductances and metrics as an uninterrupted one.
+    After every epoch (epoch 0, the initial evaluation, included) the state of
+    the run goes to ``on_checkpoint`` and the epoch's metrics row to ``on_epoch``
+    (in that order). Reproducible from (config, seed): a run resumed from a
+    checkpoint gives the same conductances and metrics as an uninterrupted one.
     """
     t, ds = setup.training, setup.dataset
     circuit, rng = setup.circuit, new_rng(setup.seed)
@@ -262,6 +218,7 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         circuit = (circuit.with_conductances(start.g) if state is None
                    else circuit.with_states(state))
         setup.optimizer.load_state(start.optimizer_state)
+        setup.rule.load_state(start.rule_state)
         rng.bit_generator.state = start.rng_state
         metrics = [dict(r) for r in start.metrics]
         trajectory = list(start.programmer_state.get("trajectory", [circuit.g[tracked]]))
@@ -274,15 +231,14 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
         return c.with_conductances(g)
 
     def checkpoint(epoch: int) -> None:
-        if run_dir is None:
+        if on_checkpoint is None:
             return
-        save_checkpoint(run_dir, Checkpoint(
+        on_checkpoint(Checkpoint(
             epoch=epoch, run_id=setup.run_id, g=circuit.g, optimizer=setup.optimizer.name,
             optimizer_state=setup.optimizer.state(), rng_state=rng.bit_generator.state,
             metrics=metrics, programmer_state={
                 "state": circuit.state, "trajectory": np.array(trajectory),
-                "trajectory_devices": tracked}))
-        write_metrics(Path(run_dir) / "metrics.csv", metrics)
+                "trajectory_devices": tracked}, rule_state=setup.rule.state()))
 
     def record(epoch: int, train_time: float, t0: float,
                programmed: ProgrammingTotals) -> dict[str, float]:
@@ -327,197 +283,3 @@ def train(setup: Setup, engine: Engine, run_dir: str | Path | None = None,
     finally:
         bar.close()
     return TrainResult(circuit=circuit, metrics=metrics, g_init=g_init)
-
-
-@dataclass
-class RunSummary:
-    """What a finished (or resumed) run in a folder reports."""
-
-    run_dir: Path
-    metrics: list[dict[str, float]]
-    engine: str
-    target_accuracy: float
-
-
-def check_trained(setup: Setup, engine: Engine, g: np.ndarray) -> NonlinearityCheck:
-    """The nonlinearity check of the circuit at conductances ``g`` on the test split."""
-    ds = setup.dataset
-    return check_nonlinearity(engine, setup.circuit.with_conductances(g), ds.x_test, ds.y_test,
-                              ds.x_train, ds.y_train)
-
-
-def _finish(setup: Setup, run_dir: Path, metrics: list[dict[str, float]], first: Checkpoint,
-            last: Checkpoint, nonlinearity: NonlinearityCheck) -> None:
-    from .report import (
-        plot_conductances,
-        plot_curves,
-        plot_states,
-        plot_trajectories,
-        write_report,
-    )
-
-    title = setup.dataset.name
-    plots = run_dir / "plots"
-    c = setup.circuit
-    plot_curves(metrics, plots, title, setup.training.target_accuracy)
-    plot_conductances(c, first.g, last.g, plots, title)
-    trajectory = last.programmer_state.get("trajectory")
-    tracked = last.programmer_state.get("trajectory_devices", tracked_devices(c))
-    if trajectory is None:  # a checkpoint without a trajectory: its two ends
-        trajectory = np.stack([first.g[tracked], last.g[tracked]])
-    plot_trajectories(c, trajectory, tracked, -(-len(setup.dataset.y_train)
-                                               // setup.training.batch_size), plots, title)
-
-    def states(ck: Checkpoint) -> np.ndarray:
-        x = ck.programmer_state.get("state")
-        return c.with_conductances(ck.g).state if x is None else x
-
-    plot_states(c, states(first), states(last), plots, title)
-    write_report(run_dir, setup.resolved, setup.circuit, metrics, setup.training.engine,
-                 len(setup.dataset.y_train), len(setup.dataset.y_test), nonlinearity)
-
-
-def _run(setup: Setup, run_dir: Path, start: Checkpoint | None, quiet: bool,
-         on_epoch: Callable[[dict[str, float]], None] | None) -> RunSummary:
-    from .checkpoint import load_checkpoint
-
-    t = setup.training
-    with make_engine(t.engine, t.workers) as engine:
-        if start is not None and start.epoch >= t.epochs:
-            metrics, g_end = start.metrics, start.g
-        else:
-            res = train(setup, engine, run_dir, start, progress=not quiet, on_epoch=on_epoch)
-            metrics, g_end = res.metrics, res.circuit.g
-        nonlinearity = check_trained(setup, engine, g_end)
-    _finish(setup, run_dir, metrics, load_checkpoint(run_dir, setup.run_id, epoch=0),
-            load_checkpoint(run_dir, setup.run_id), nonlinearity)
-    return RunSummary(run_dir, metrics, t.engine, t.target_accuracy)
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during ``train``/``train --resume``; says whether the folder holds the run.
-
-    ``started`` is true once the run's ``run.json`` was written: the folder can then
-    be resumed (from its newest checkpoint, or from epoch 0 when it has none).
-    """
-
-    def __init__(self, run_dir: Path, started: bool) -> None:
-        super().__init__(str(run_dir))
-        self.run_dir = run_dir
-        self.started = started
-
-
-def _with_workers(rc: RunConfig, workers: int | None) -> RunConfig:
-    if workers is None:
-        return rc
-    return RunConfig(rc.seed, rc.network, rc.data, {**rc.training, "workers": workers}, rc.raw)
-
-
-def train_in_folder(config_path: str | Path, out: str | Path, force: bool = False,
-                    quiet: bool = False, workers: int | None = None,
-                    on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
-    """``spicelearn train CONFIG --out DIR``: check everything, then train into DIR.
-
-    DIR is claimed as in ``runfolder.py``: locked, then the manifest, the resolved
-    ``config.toml`` and ``run.json`` are written before training starts.
-
-    Raises:
-        ConfigError: a bad config (nothing is written).
-        RunDirError: DIR holds another run and ``force`` is false, holds files
-            spicelearn did not write, or is in use (nothing is written).
-        RunInterrupted: Ctrl-C.
-    """
-    import json
-
-    from ..run_config import load_run_config
-    from .rundir import dump_toml
-    from .runfolder import NewRun
-
-    claim: NewRun | None = None
-    try:
-        setup = prepare(_with_workers(load_run_config(config_path), workers))
-        info = {"run_id": setup.run_id, "source_config": str(config_path),
-                "dataset": setup.dataset.name, "n_devices": setup.circuit.n_devices,
-                "engine": setup.training.engine}
-        claim = NewRun(out, force, [("config.toml", dump_toml(setup.resolved)),
-                                    ("run.json", json.dumps(info, indent=1) + "\n")])
-        with claim as run_dir:
-            return _run(setup, run_dir, None, quiet, on_epoch)
-    except KeyboardInterrupt:
-        raise RunInterrupted(Path(out), claim is not None and claim.claimed) from None
-
-
-def _load_folder(run_dir: str | Path, workers: int | None = None) -> tuple[Setup, Path]:
-    import json
-
-    from ..errors import CheckpointError, RunDirError
-    from ..run_config import load_run_config
-    from .runfolder import holds_run
-
-    p = Path(run_dir)
-    if not holds_run(p):
-        raise RunDirError(f"{p} holds no spicelearn run (no config.toml / run.json)")
-    setup = prepare(_with_workers(load_run_config(p / "config.toml"), workers))
-    try:
-        recorded = json.loads((p / "run.json").read_text())["run_id"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RunDirError(f"{p / 'run.json'} is unreadable: {exc}") from None
-    if recorded != setup.run_id:
-        raise CheckpointError(f"{p / 'config.toml'} no longer matches the run recorded in "
-                              f"{p / 'run.json'} (run id {recorded} vs {setup.run_id})")
-    return setup, p
-
-
-def load_trained(run_dir: str | Path) -> tuple[Setup, Circuit, int]:
-    """(setup, circuit at the newest checkpoint's conductances, its epoch) of a run folder."""
-    from .checkpoint import load_checkpoint
-
-    setup, p = _load_folder(run_dir)
-    ck = load_checkpoint(p, setup.run_id)
-    return setup, setup.circuit.with_conductances(ck.g), ck.epoch
-
-
-def resume_folder(run_dir: str | Path, quiet: bool = False, workers: int | None = None,
-                  on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
-    """``spicelearn train --resume DIR``: continue from the newest checkpoint.
-
-    A run with no checkpoint yet (stopped right after it was claimed) starts at
-    epoch 0. The folder's lock is held for the whole run.
-
-    Raises:
-        RunInterrupted: Ctrl-C (the folder still holds the run).
-    """
-    from .checkpoint import latest_epoch, load_checkpoint
-    from .runfolder import adopt_run, holds_run, open_run
-
-    try:
-        with open_run(run_dir):
-            setup, p = _load_folder(run_dir, workers)
-            start = None
-            if latest_epoch(p) is not None:
-                start = load_checkpoint(p, setup.run_id)
-                load_checkpoint(p, setup.run_id, epoch=0)
-            adopt_run(p)
-            return _run(setup, p, start, quiet, on_epoch)
-    except KeyboardInterrupt:
-        raise RunInterrupted(Path(run_dir), holds_run(run_dir)) from None
-
-
-def evaluate_folder(run_dir: str | Path) -> dict[str, Any]:
-    """``spicelearn evaluate DIR``: free-phase loss and accuracy of the newest checkpoint,
-    and its nonlinearity check on the test split (key ``nonlinearity``)."""
-    from .checkpoint import load_checkpoint
-
-    setup, p = _load_folder(run_dir)
-    ck = load_checkpoint(p, setup.run_id)
-    circuit = setup.circuit.with_conductances(ck.g)
-    ds = setup.dataset
-    with make_engine(setup.training.engine, setup.training.workers) as engine:
-        loss, acc = evaluate(engine, circuit, setup.cost, ds.x_train, ds.y_train,
-                             setup.targets(ds.y_train))
-        test_loss, test_acc = evaluate(engine, circuit, setup.cost, ds.x_test, ds.y_test,
-                                       setup.targets(ds.y_test))
-        nonlinearity = check_trained(setup, engine, ck.g)
-    return {"epoch": ck.epoch, "loss": loss, "train_acc": acc, "test_loss": test_loss,
-            "test_acc": test_acc, "n_test": len(ds.y_test), "n_train": len(ds.y_train),
-            "nonlinearity": nonlinearity}

@@ -1,28 +1,12 @@
 """Rendering a :class:`Circuit` to ngspice-dialect SPICE text.
 
-Two forms, one writer:
-
-* ``mode="static"``: every source has a DC value (the input sample ``x`` or 0 V,
-  nudges 0 A) and the deck ends with ``.op`` — the reference netlists in
-  ``netlists/`` and what ``spicelearn netlist`` writes; ``ngspice -b`` solves it.
-* ``mode="sweep"``: the form the ngspice engine loads once. An index source
-  ``Vidx idx 0 DC 0`` (and ``Vtz tz 0 DC 0`` for the tables' second axis)
-  drives one XSPICE ``table2d`` code model per input source and per nudging
-  source, each reading its values from a table file, e.g.::
-
-      AVx0p idx tz %v(x0p) tab_vx0p
-      .model tab_vx0p table2d(file="TABLES/tab_vx0p.txt" order=2)
-      AInudge_o0p idx tz %i(o0p) tab_inudge_o0p
-
-  The −x source of each ± input pair is a VCVS copy of the +x one
-  (:func:`table_drives`). A whole batch is then one ``dc vidx 0 B-1 1`` sweep:
-  sample i sits at
-  ``Vidx = i``. The engine writes the table files (:func:`format_table`) before
-  each sweep; ``table2d`` re-reads them at the start of every analysis, so the
-  netlist is never rebuilt. (``table2d`` rather than XSPICE ``pwl``: ``pwl``
-  limits how far its input may move per Newton iteration, which costs about 9
-  iterations per sample; ``table2d`` converges in 2.) A ``%i`` output draws
-  its value out of the node, so the engine writes the negated nudge current.
+The static form: every source has a DC value (the input sample ``x`` or 0 V,
+nudges 0 A) and the deck ends with ``.op`` — the reference netlists in
+``netlists/`` and what ``spicelearn netlist`` writes; ``ngspice -b`` solves it.
+Other forms reuse the writer through its hooks (lines after the header, a
+substitute for an element's line, lines after the fixed elements): the ngspice
+engine's sweep form, whose table protocol lives with the engine
+(:mod:`spicelearn.engines.sweep_form`).
 
 Devices render as resistors ``Rw{l}_{i}_{j} a b R`` with R = 1/g when their model
 is ohmic, as B-sources ``BRw...`` of the model's I–V shape, or as OSDI instances
@@ -35,8 +19,8 @@ first (:func:`check_circuit_text`): element, device, node and model names use on
 first letter is its kind; no node is called ``gnd``), the title and comment lines
 are printable ASCII (the title may not start with ``.``, ``*`` or ``+``:
 ``*ng_script`` would turn the whole file into a command script), option names and
-values are plain words and numbers, and the sweep form's table folder holds no
-``"``. Anything else raises :class:`NetlistError` quoting the value with ``repr``,
+values are plain words and numbers, and a table folder written into the deck
+holds no ``"``. Anything else raises :class:`NetlistError` quoting the value with ``repr``,
 so no caller can add a line, a ``.control`` block or a command to a netlist.
 """
 
@@ -44,14 +28,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from ..devices import read_device_model
 from ..errors import NetlistError
-from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel, InputDrive
+from ..network.circuit import Circuit, DiodeModel, Element, IdealDiodeModel
 from .devices import device_lines, osdi_file
 
 #: Options for accurate DC solutions (measured: the DC sweep needs these
@@ -63,7 +46,6 @@ DEFAULT_OPTIONS: dict[str, str] = {
     "gmin": "1e-12",
 }
 
-MODES = ("static", "sweep")
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z")
 _OPTION_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -154,54 +136,6 @@ def fmt(v: float) -> str:
     return f"{float(v) + 0.0:.12g}"
 
 
-def table_model_name(source: str) -> str:
-    """The ``table2d`` model standing in for ``source`` in the sweep form."""
-    return f"tab_{source.lower()}"
-
-
-def table_file(table_dir: str, source: str) -> str:
-    """Path of the table file of ``source`` (as written into the sweep form)."""
-    return f"{table_dir}/{table_model_name(source)}.txt"
-
-
-def table_drives(circuit: Circuit) -> dict[str, InputDrive]:
-    """The input drives that get a table in the sweep form, by source name.
-
-    The first drive of each feature does. Another grounded drive of the same
-    feature whose first drive is grounded too (the −x of a ± pair) is rendered
-    as a VCVS copy of it, ``E<source> p 0 a 0 k`` with k = sign / first sign, so
-    a batch writes one table per feature; any other drive gets its own table.
-    """
-    grounded = {el.name: el.nodes[1] == "0" for el in circuit.elements}
-    first: dict[int, InputDrive] = {}
-    out: dict[str, InputDrive] = {}
-    for d in circuit.inputs:
-        f = first.setdefault(d.feature, d)
-        if f is d or not (grounded[d.source] and grounded[f.source]):
-            out[d.source] = d
-    return out
-
-
-def format_table(y: np.ndarray) -> str:
-    """A ``table2d`` file holding ``y[i]`` at x = i (y axis [−1, 1], both rows equal).
-
-    One extra point repeats the last sample: ``table2d`` needs at least two points
-    per axis and reads one past the point it looks up. Values are written with
-    ``repr`` so they round-trip exactly.
-    """
-    y = np.asarray(y, dtype=float).ravel()
-    vals = np.concatenate([y, y[-1:]]) if y.size else np.zeros(2)
-    row = " ".join(map(repr, vals.tolist()))
-    return f"{_table_head(vals.size)}{row}\n{row}\n"
-
-
-@lru_cache(maxsize=64)
-def _table_head(n: int) -> str:
-    """The comment, sizes and axes of an n-point table (the same for every source)."""
-    return (f"* spicelearn sweep table: sample i at x = i\n{n}\n2\n"
-            + " ".join(str(i) for i in range(n)) + "\n-1 1\n")
-
-
 def render_element(el: Element, circuit: Circuit) -> str:
     """One element line."""
     n = " ".join(el.nodes)
@@ -225,43 +159,44 @@ def render_element(el: Element, circuit: Circuit) -> str:
 def render_netlist(
     circuit: Circuit,
     x: np.ndarray | None = None,
-    mode: str = "static",
     options: dict[str, str] | None = None,
-    table_dir: str = "tables",
+    *,
+    form: str = "static",
+    head: Sequence[str] = (),
+    substitute: Callable[[Element], str | None] | None = None,
+    extra: Sequence[str] = (),
 ) -> str:
     """The netlist text of ``circuit``.
 
     Args:
         circuit: the flat circuit.
-        x: (n_features,) input sample [V] for the static form; zeros if None.
-        mode: ``"static"`` or ``"sweep"`` (see the module docstring).
+        x: (n_features,) input sample [V] for the input sources; zeros if None.
         options: ``.options`` entries; defaults to :data:`DEFAULT_OPTIONS`. A value
             of ``""`` renders the bare flag (``{"klu": ""}`` gives ``.options ... klu``).
-        table_dir: sweep form only: the folder of the table files (the engine
-            passes its own scratch folder; the default is relative).
+        form: ``"static"`` ends the deck with ``.op`` (and the OSDI ``pre_osdi``
+            control block); any other name (the ngspice engine's ``"sweep"``) ends
+            it after ``.options`` and is written into the header line.
+        head, substitute, extra: hooks of another form: lines after the header;
+            a function giving the line(s) of an element in place of its own
+            (None keeps it); lines after the fixed elements.
 
     Raises:
-        NetlistError: an unknown mode, a wrong sample shape, or text that is not
-            safe to write into a netlist (:func:`check_circuit_text`).
+        NetlistError: a wrong sample shape, or text that is not safe to write into
+            a netlist (:func:`check_circuit_text`).
     """
-    if mode not in MODES:
-        raise NetlistError(f"unknown render mode '{mode}' (known: {', '.join(MODES)})")
     if x is None:
         x = np.zeros(circuit.n_features)
     x = np.asarray(x, dtype=float)
     if x.shape != (circuit.n_features,):
         raise NetlistError(f"input sample has shape {x.shape}, expected ({circuit.n_features},)")
     opts = dict(DEFAULT_OPTIONS if options is None else options)
-    check_circuit_text(circuit, opts, table_dir if mode == "sweep" else None)
+    check_circuit_text(circuit, opts)
     drives = {d.source: d for d in circuit.inputs}
-    nudges = set(circuit.nudges)
 
     lines = [circuit.title]
     lines += [f"* {d}" for d in circuit.description]
-    lines.append(f"* rendered by spicelearn ({mode} form)")
-    if mode == "sweep":
-        lines += ["", "* sample index swept by the engine; tz is the tables' second axis",
-                  "Vidx idx 0 DC 0", "Vtz tz 0 DC 0"]
+    lines.append(f"* rendered by spicelearn ({form} form)")
+    lines += list(head)
 
     if any(isinstance(m, IdealDiodeModel) for m in circuit.models.values()):
         lines += ["", "* --- included from device_models/ideal_diode.lib ---"]
@@ -273,35 +208,25 @@ def render_netlist(
         for m in sorted(diode_models, key=lambda m: m.name):
             lines.append(f".model {m.name} D(IS={fmt(m.IS)} N={fmt(m.N)})")
 
-    tabled = table_drives(circuit)
-    nodes_of = {el.name: el.nodes for el in circuit.elements}
-    first = {}
-    for d in circuit.inputs:
-        first.setdefault(d.feature, d)
     lines += ["", "* sources and fixed elements"]
     for el in circuit.elements:
-        if el.name in drives:
+        other = None if substitute is None else substitute(el)
+        if other is not None:
+            lines.append(other)
+        elif el.name in drives:
             d = drives[el.name]
-            if mode == "sweep" and el.name in tabled:
-                lines.append(_table_instance(el, "v", table_dir))
-            elif mode == "sweep":  # a VCVS copy of the feature's tabled source
-                f = first[d.feature]
-                lines.append(f"E{el.name} {el.nodes[0]} 0 {nodes_of[f.source][0]} 0 "
-                             f"{fmt(d.sign / f.sign)}")
-            else:
-                lines.append(render_element(
-                    Element("V", el.name, el.nodes, d.sign * float(x[d.feature])), circuit))
-        elif el.name in nudges and mode == "sweep":
-            lines.append(_table_instance(el, "i", table_dir))
+            lines.append(render_element(
+                Element("V", el.name, el.nodes, d.sign * float(x[d.feature])), circuit))
         else:
             lines.append(render_element(el, circuit))
+    lines += list(extra)
 
     lines += ["", f"* programmable devices: {circuit.n_devices} conductances"]
     lines += device_lines(circuit, fmt)
 
     lines.append("")
     lines.append(".options " + " ".join(k if v == "" else f"{k}={v}" for k, v in opts.items()))
-    if mode == "static":
+    if form == "static":
         osdi = osdi_file(circuit)
         if osdi is not None:  # the engine loads it with the osdi command instead
             _check_text("OSDI file", str(osdi))
@@ -309,16 +234,3 @@ def render_netlist(
         lines.append(".op")
     lines.append(".end")
     return "\n".join(lines) + "\n"
-
-
-def _table_instance(el: Element, port: str, table_dir: str) -> str:
-    """An XSPICE table2d instance standing in for source ``el``, plus its model line."""
-    p, n = el.nodes
-    model = table_model_name(el.name)
-    if port == "v":
-        out = f"%v({p})" if n == "0" else f"%vd({p} {n})"
-    else:
-        # the nudge source injects into its n node; %i draws current out of a node
-        out = f"%i({n})" if p == "0" else f"%id({n} {p})"
-    return (f"A{el.name} idx tz {out} {model}\n"
-            f'.model {model} table2d(file="{table_file(table_dir, el.name)}" order=2)')

@@ -141,6 +141,9 @@ class Circuit:
             module as frozen OSDI instances of state ``x0``).
         state: (n_devices,) device states [the model's state unit]; ``None``
             means ``device_model.state_of(g)``.
+        clamp_ready: whether the outputs can be clamped (pulled through a
+            conductance towards target voltages) in a settle; the ngspice sweep
+            form then holds one clamp element per output (inactive at 0 S).
 
     The states and the read conductances are kept together: ``g`` is
     ``device_model.conductance(state)``. Change them with :meth:`with_states`
@@ -168,6 +171,7 @@ class Circuit:
     device_model: DeviceModel | None = None
     device_rendering: str = "behavioural"
     state: np.ndarray | None = None
+    clamp_ready: bool = False
 
     def __post_init__(self) -> None:
         model = self.device_model
@@ -281,6 +285,10 @@ class Circuit:
             if derived in self.__dict__:
                 new.__dict__[derived] = self.__dict__[derived]
         return new
+
+    def with_clamps(self) -> Circuit:
+        """A copy whose outputs can be clamped in a settle (:attr:`clamp_ready`)."""
+        return self if self.clamp_ready else replace(self, clamp_ready=True)
 
     def layer_slices(self) -> list[slice]:
         """Slices of ``g`` for each crossbar layer."""

@@ -32,7 +32,7 @@ def network_from_config(table: dict[str, Any] | LayeredConfig | CrossbarConfig,
     Raises:
         ConfigError: an invalid table, naming the key.
     """
-    from ..memory import check_memory
+    from .memory import check_memory
 
     net = check_network(table)
     check_memory(net, engine=None)

@@ -76,12 +76,12 @@ def run_cell(folder: str, config: str, run_id: str, epochs: int) -> dict[str, An
             if recorded != run_id:
                 raise RunDirError(f"{path} holds another run (run id {recorded}, the cell's "
                                   f"is {run_id})")
-            from ..learning.trainer import resume_folder
+            from ..runs.training import resume_folder
 
             resumed_from = state.epoch
             resume_folder(path, quiet=True, workers=1)
         elif state.status == "new":
-            from ..learning.trainer import train_in_folder
+            from ..runs.training import train_in_folder
 
             train_in_folder(config, path, quiet=True, workers=1)
     except Exception as exc:

@@ -29,9 +29,9 @@ from typing import Any
 from ..config_messages import plain
 from ..errors import RunDirError
 from ..fileio import write_atomic
-from ..learning.checkpoint import latest_epoch
-from ..learning.rundir import dump_toml
-from ..learning.runfolder import hold_flock, holds_run
+from ..runs.checkpoint import latest_epoch
+from ..runs.folder import hold_flock, holds_run
+from ..runs.rundir import dump_toml
 from .grid import Cell, Sweep
 
 SWEEP_FILE = "sweep.json"

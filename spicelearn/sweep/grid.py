@@ -199,8 +199,8 @@ def set_key(config: dict[str, Any], key: str, value: Any) -> None:
 
 def _resolve(raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(run id, resolved config) of a cell's config, as ``spicelearn train`` resolves it."""
-    from ..learning.trainer import prepare
     from ..run_config import parse_run_config
+    from ..runs.training import prepare
 
     setup = prepare(parse_run_config(raw))
     return setup.run_id, setup.resolved

@@ -272,6 +272,39 @@ def plot_results(out: Path, sweep: Sweep, rows: Sequence[Row]) -> list[Path]:
     return paths
 
 
+def seed_summary(sweep: Sweep, rows: Sequence[Row]) -> list[str]:
+    """Over the seeds: one row per combination of the other axes, with the mean and
+    standard deviation of the final and best test accuracy over its finished cells
+    and how many of them reached their run's ``training.target_accuracy``
+    (converged). Empty when ``seed`` is not an axis of its own."""
+    seed_axis = next((i for i, a in enumerate(sweep.axes) if a.keys == ("seed",)), None)
+    if seed_axis is None:
+        return []
+    others = [i for i in range(len(sweep.axes)) if i != seed_axis]
+    groups: dict[tuple[int, ...], list[Row]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r.cell.positions[i] for i in others), []).append(r)
+    head = [*(" / ".join(f"`{k}`" for k in sweep.axes[i].keys) for i in others), "seeds done",
+            "final test acc [%] (mean ± sd)", "best test acc [%] (mean)", "converged"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, group in groups.items():
+        done = [r for r in group if r.done and r.stats["final_test_acc"] is not None]
+        finals = [100 * r.stats["final_test_acc"] for r in done]
+        bests = [100 * r.stats["best_test_acc"] for r in done]
+        hit = sum(r.stats["final_test_acc"] >= r.cell.config["training"]["target_accuracy"]
+                  for r in done)
+        target = group[0].cell.config["training"]["target_accuracy"]
+        axes = [" / ".join(_md(format_value(v)) for v in sweep.axes[i].rows[pos])
+                for i, pos in zip(others, key, strict=True)]
+        sd = statistics.stdev(finals) if len(finals) > 1 else 0.0
+        lines.append("| " + " | ".join([
+            *axes, f"{len(done)}/{len(group)}",
+            f"{statistics.fmean(finals):.1f} ± {sd:.1f}" if finals else "",
+            f"{statistics.fmean(bests):.1f}" if bests else "",
+            f"{hit}/{len(done)} (≥ {100 * target:g} %)"]) + " |")
+    return lines
+
+
 def write_markdown(out: Path, sweep: Sweep, rows: Sequence[Row], timing: Sequence[str],
                    plots: Sequence[Path]) -> Path:
     """Write ``out/results.md``: the table, the timing lines and the plots."""
@@ -282,6 +315,9 @@ def write_markdown(out: Path, sweep: Sweep, rows: Sequence[Row], timing: Sequenc
              f"{counts['failed']} failed" + (f", {counts['pending']} not run"
                                              if counts["pending"] else "") + f". Swept: {swept}.",
              "", *markdown_table(sweep, rows), "", "## Time", "", *timing]
+    summary = seed_summary(sweep, rows)
+    if summary:
+        lines[4:4] = ["## Over the seeds", "", *summary, "", "## Every cell", ""]
     if plots:
         lines += ["", "## Plots", ""]
         lines += [f"![{p.stem}](plots/{p.name})" for p in plots]

@@ -19,13 +19,14 @@ from .nonideal import (
     quantize,
     read_conductances,
 )
+from .open_loop import ResponseProgrammer, open_loop_pulses, stochastic_round
 from .planning import PlannedPulses, plan_pulses
 from .pulse import PulseProgrammer, pinned_energy, pulse_integrals
 from .schemes import PULSE_AMPLITUDES, SCHEMES, PulseScheme, check_scheme, pulse_scheme
 from .tables import response_table
 
 __all__ = ["PULSE_AMPLITUDES", "RENDERINGS", "SCHEMES", "SPREAD_PARAMETERS", "BlockProgrammer",
-           "DevicePopulation",
+           "DevicePopulation", "ResponseProgrammer", "open_loop_pulses", "stochastic_round",
            "IdealProgrammer", "NonIdealities", "PlannedPulses", "ProgramResult", "Programmer",
            "ProgrammingDeck", "PulsePlan", "PulseProgrammer", "PulseScheme", "check_scheme",
            "integrate_pulse", "pinned_energy", "plan_pulses", "pulse_integrals", "pulse_scheme",

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..fileio import write_atomic
+from ..learning.nonlinearity import NonlinearityCheck
 from ..network.circuit import Circuit
-from .nonlinearity import NonlinearityCheck
 
 
 def _pyplot():
@@ -214,7 +214,7 @@ def programming_row(training: dict[str, Any], trained: list[dict[str, float]]) -
 
 def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
                  metrics: list[dict[str, float]], engine: str, n_train: int,
-                 n_test: int, nonlinearity: NonlinearityCheck) -> Path:
+                 n_test: int, nonlinearity: NonlinearityCheck, rule: str = "EqProp") -> Path:
     """Write ``report.md`` summarizing a run (the plots must already exist)."""
     t, d, net = resolved["training"], resolved["data"], resolved["network"]
     last = metrics[-1]
@@ -238,7 +238,7 @@ def write_report(run_dir: Path, resolved: dict[str, Any], circuit: Circuit,
         + ("" if circuit.model.name == "ideal" else
            f", {circuit.model.name} devices ({circuit.device_rendering})") + " |",
         f"| engine | {engine} (workers {t['workers']}) |",
-        f"| rule | EqProp, {t['nudging']} nudging, β = {t['beta']:g}, cost {t['cost']} |",
+        f"| rule | {rule}, cost {t['cost']} |",
         f"| optimizer | {t['optimizer']}, lr {t['lr']}, schedule {t['schedule']}, "
         f"batch {t['batch_size']} |",
         f"| epochs | {last['epoch']} |",

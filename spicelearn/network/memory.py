@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import ConfigError
-from .network.config import CrossbarConfig, LayeredConfig
-from .network.layered import layer_shapes
+from ..errors import ConfigError
+from .config import CrossbarConfig, LayeredConfig
+from .layered import layer_shapes
 
 CIRCUIT_BYTES = 500
 """Circuit objects and netlist text per device or element [B]."""

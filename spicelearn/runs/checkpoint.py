@@ -20,32 +20,17 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..errors import CheckpointError
 from ..fileio import write_atomic
-from .runfolder import register
+from ..learning.state import Checkpoint
+from .folder import register
 
 FORMAT = 1
 _NAME = re.compile(r"^epoch_(\d{4,})\.json$")
-
-
-@dataclass
-class Checkpoint:
-    """The state of a run after ``epoch`` complete epochs."""
-
-    epoch: int
-    run_id: str
-    g: np.ndarray
-    optimizer: str
-    optimizer_state: dict[str, np.ndarray]
-    rng_state: dict[str, Any]
-    metrics: list[dict[str, float]] = field(default_factory=list)
-    programmer_state: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
@@ -59,6 +44,7 @@ def save_checkpoint(run_dir: str | Path, ck: Checkpoint) -> Path:
     arrays = {"g": np.asarray(ck.g, dtype=float)}
     arrays |= {f"opt.{k}": np.asarray(v) for k, v in ck.optimizer_state.items()}
     arrays |= {f"prog.{k}": np.asarray(v) for k, v in ck.programmer_state.items()}
+    arrays |= {f"rule.{k}": np.asarray(v) for k, v in ck.rule_state.items()}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     raw = buf.getvalue()
@@ -130,5 +116,6 @@ def load_checkpoint(run_dir: str | Path, run_id: str | None = None,
         optimizer=str(meta["optimizer"]),
         optimizer_state={k[4:]: v for k, v in arrays.items() if k.startswith("opt.")},
         programmer_state={k[5:]: v for k, v in arrays.items() if k.startswith("prog.")},
+        rule_state={k[5:]: v for k, v in arrays.items() if k.startswith("rule.")},
         rng_state=meta["rng_state"], metrics=list(meta.get("metrics", [])),
     )

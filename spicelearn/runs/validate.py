@@ -28,15 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from .engines.base import Engine
-from .engines.numeric import NumericEngine
-from .engines.regime import measure_conduction
-from .errors import ConfigError
-from .learning.costs import MSE
-from .learning.eqprop import eqprop_gradient
-from .learning.nudging import Nudging, settle_phases
-from .network.circuit import Circuit
-from .run_config import load_run_config
+from ..engines.base import Engine
+from ..engines.numeric import NumericEngine
+from ..engines.regime import measure_conduction
+from ..errors import ConfigError
+from ..learning.costs import MSE
+from ..learning.eqprop import eqprop_gradient
+from ..learning.nudging import Nudging, settle_phases
+from ..network.circuit import Circuit
+from ..run_config import load_run_config
 
 MAX_ABS_DV = 1e-6
 """Target: largest node-voltage difference between the engines [V]."""
@@ -82,7 +82,7 @@ def validate_circuit(circuit: Circuit, n_samples: int = 32, beta: float = DEFAUL
     nudging = Nudging.centered(beta)
     owned = reference is None
     if reference is None:
-        from .engines.ngspice import NgspiceEngine
+        from ..engines.ngspice import NgspiceEngine
         reference = NgspiceEngine()
     numeric = numeric or NumericEngine()
     try:
@@ -157,7 +157,7 @@ def validate_run(run_dir: str | Path, n_samples: int = 32, beta: float = DEFAULT
     """:func:`validate_circuit` on a trained run: the newest checkpoint's conductances,
     settled on up to ``n_samples`` samples of the run's test split (drawn with ``seed``)
     with their true classes as targets. Adds ``run`` and ``epoch``."""
-    from .learning.trainer import load_trained
+    from .training import load_trained
 
     setup, circuit, epoch = load_trained(run_dir)
     ds = setup.dataset

@@ -1,12 +1,15 @@
-"""The reference netlists in ``netlists/``, rendered from the example configs.
+"""The reference netlists in ``netlists/``, rendered from the reference configs.
 
-Each ``examples/<name>.toml`` renders (static form, all inputs 0 V, nudges 0 A,
-initial conductances drawn from the config's seed) to ``netlists/<name>.cir``.
+The reference configs ship with the package (``reference_configs/``: copies of
+``examples/crossbar4x4.toml``, ``xor.toml`` and ``iris.toml``, a test keeps them
+equal), so rendering works from an installed wheel. Each config renders (static
+form, all inputs 0 V, nudges 0 A, initial conductances drawn from the config's
+seed) to ``netlists/<name>.cir``.
 Zero inputs keep the files independent of any dataset; the conductances are
 what differs between seeds. Regenerate with::
 
-    python -m spicelearn.netlist.golden          # rewrite netlists/*.cir
-    python -m spicelearn.netlist.golden --check  # exit 1 if any file differs
+    python -m spicelearn.runs.golden          # rewrite netlists/*.cir
+    python -m spicelearn.runs.golden --check  # exit 1 if any file differs
 
 A test regenerates them and compares byte for byte.
 """
@@ -16,19 +19,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..engines.sweep_form import render_sweep
 from ..fileio import write_atomic
+from ..netlist.render import render_netlist
 from ..run_config import load_run_config
-from .render import render_netlist
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "reference_configs"
+"""The reference configs (package data)."""
 NETLISTS = ROOT / "netlists"
+"""The checkout's reference netlists (where ``regenerate`` writes by default)."""
 GOLDEN = ("crossbar4x4", "xor", "iris")
 
 
 def render_example(name: str, mode: str = "static", examples: Path = EXAMPLES) -> str:
     """The netlist text of ``examples/<name>.toml`` (zero inputs)."""
-    return render_netlist(load_run_config(examples / f"{name}.toml").circuit(), mode=mode)
+    circuit = load_run_config(examples / f"{name}.toml").circuit()
+    return render_sweep(circuit) if mode == "sweep" else render_netlist(circuit)
 
 
 def regenerate(out_dir: Path = NETLISTS, examples: Path = EXAMPLES) -> list[Path]:
