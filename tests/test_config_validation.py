@@ -324,6 +324,8 @@ def _default(dotted: str) -> object:
                "order": "geqprop"}
     if section == "training" and rest[0] in rule_of:  # keys of one learning rule
         model = TrainingConfig(rule=rule_of[rest[0]]).as_dict()
+    if section == "training" and rest == ["rule"]:  # resolved only when not the default
+        return TrainingConfig().rule
     for k in rest:
         model = model[k]
     return model

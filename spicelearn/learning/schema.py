@@ -159,8 +159,9 @@ class TrainingConfig(ConfigModel):
 
     def as_dict(self) -> dict[str, Any]:
         """Every key with its value; the ``pulse_*`` keys only for a pulsed programmer and
-        only when set, the ``array_*`` keys only for ``array`` (an ``ideal`` run
-        resolves as before they existed)."""
+        only when set, the ``array_*`` keys only for ``array``, each rule's keys only
+        for that rule and ``rule`` only when it is not ``eqprop`` (a run that uses
+        none of them resolves as before they existed)."""
         out = super().as_dict()
         for key in [k for k in out if k.startswith("pulse_")]:
             if self.programmer not in ("pulse", "spice", "array") or out[key] is None:
@@ -175,6 +176,8 @@ class TrainingConfig(ConfigModel):
         for key, keep in used.items():
             if not keep:
                 del out[key]
+        if self.rule == "eqprop":  # an EqProp run resolves (and keeps its id) as before rules
+            del out["rule"]
         return out
 
     @model_validator(mode="after")
