@@ -321,7 +321,7 @@ def _default(dotted: str) -> object:
     if section == "training" and rest[0].startswith("array_"):  # keys of the array programmer
         model = TrainingConfig(programmer="array").as_dict()
     rule_of = {"eta": "omega", "subset": "omega", "clamp_conductance": "coupled",
-               "order": "geqprop"}
+               "order": "geqprop", "transfer_lr": "residual", "mix": "residual"}
     if section == "training" and rest[0] in rule_of:  # keys of one learning rule
         model = TrainingConfig(rule=rule_of[rest[0]]).as_dict()
     if section == "training" and rest == ["rule"]:  # resolved only when not the default
