@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from spicelearn.errors import ConfigError
-from spicelearn.learning import trainer
+from spicelearn.runs import training as trainer
 from spicelearn.runs.checkpoint import latest_epoch
 
 CONFIG = """

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spicelearn.engines.sweep_form import render_sweep
+from spicelearn.engines.sweep_form import format_table, render_sweep, table_file
 from spicelearn.netlist import render_netlist
-from spicelearn.netlist.render import format_table, table_file
 from spicelearn.network import Crossbar, build_crossbar
 from spicelearn.run_config import load_run_config
 from spicelearn.runs.golden import GOLDEN, NETLISTS, regenerate, render_example, stale

@@ -235,7 +235,7 @@ def test_update_step_sizes_run(n: int) -> None:
 def test_programmer_registry() -> None:
     from spicelearn.engines.programmers import PROGRAMMERS, make_programmer
 
-    assert list(PROGRAMMERS) == ["ideal", "pulse", "spice", "array"]
+    assert list(PROGRAMMERS) == ["ideal", "pulse", "spice", "array", "response"]
     assert isinstance(make_programmer("array", rows=2, cols=3, bias="V/3"), ArrayProgrammer)
     for name, kw, match in [("bogus", {}, "unknown programmer 'bogus'"),
                             ("pulse", {"widht": 1.0}, "unknown pulse parameter"),

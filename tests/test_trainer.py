@@ -14,7 +14,6 @@ from spicelearn.errors import ConfigError
 from spicelearn.learning.costs import predictions
 from spicelearn.learning.trainer import train
 from spicelearn.run_config import parse_run_config
-from spicelearn.runs.checkpoint import load_checkpoint
 from spicelearn.runs.training import prepare
 
 IRIS = """
@@ -99,14 +98,16 @@ def test_test_data_never_influences_training():
 
 
 def test_reproducible_and_resumable_in_process(tmp_path):
-    full = train(_setup(epochs=3), NumericEngine(), tmp_path / "a", progress=False)
+    saved = []   # the trainer hands its state to the callback after every epoch
+    full = train(_setup(epochs=3), NumericEngine(), progress=False)
     s = _setup(epochs=1)
-    train(s, NumericEngine(), tmp_path / "b", progress=False)
+    train(s, NumericEngine(), progress=False, on_checkpoint=saved.append)
     s3 = _setup(epochs=3)
     assert s3.run_id != s.run_id  # epochs are part of the run
-    ck = load_checkpoint(tmp_path / "b")
+    assert [ck.epoch for ck in saved] == [0, 1]
+    ck = saved[-1]
     ck.run_id = s3.run_id
-    rest = train(s3, NumericEngine(), tmp_path / "b", start=ck, progress=False)
+    rest = train(s3, NumericEngine(), start=ck, progress=False)
     assert np.array_equal(full.circuit.g, rest.circuit.g)
     keys = ("epoch", "loss", "train_acc", "test_acc", "test_loss")
     assert [[r[k] for k in keys] for r in full.metrics] == [[r[k] for k in keys]

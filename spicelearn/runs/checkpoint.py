@@ -11,7 +11,7 @@ One checkpoint per epoch, two files in ``DIR/checkpoints/``:
 Both are written with :func:`~spicelearn.fileio.write_atomic`, the npz first, so a
 json file always describes a complete npz. The newest json is the checkpoint; the
 first (epoch 0, the initial conductances) and the newest are kept. In a run folder
-both are listed in its manifest before they are written (``runfolder.py``).
+both are listed in its manifest before they are written (``runs/folder.py``).
 """
 
 from __future__ import annotations

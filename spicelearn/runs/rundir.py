@@ -1,6 +1,6 @@
 """The run folder: resolved config, run id, metrics.
 
-Layout of ``DIR`` (which files it owns, the claim and the lock: ``runfolder.py``)::
+Layout of ``DIR`` (which files it owns, the claim and the lock: ``runs/folder.py``)::
 
     config.toml          the resolved config (every default filled in)
     run.json             run id, dataset/network summary, engine (written last: the claim)

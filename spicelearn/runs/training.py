@@ -175,7 +175,7 @@ def train_in_folder(config_path: str | Path, out: str | Path, force: bool = Fals
                     on_epoch: Callable[[dict[str, float]], None] | None = None) -> RunSummary:
     """``spicelearn train CONFIG --out DIR``: check everything, then train into DIR.
 
-    DIR is claimed as in ``runfolder.py``: locked, then the manifest, the resolved
+    DIR is claimed as in ``runs/folder.py``: locked, then the manifest, the resolved
     ``config.toml`` and ``run.json`` are written before training starts.
 
     Raises:
