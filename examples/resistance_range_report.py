@@ -1,9 +1,10 @@
-"""The resistance-range study's README table and figure, from a finished sweep.
+"""The resistance-range study, one command: the sweep, then its README table and figure.
 
-    spicelearn sweep examples/resistance_range.toml --out runs/resistance_range --workers 2
-    python examples/resistance_range_report.py runs/resistance_range
+    python examples/resistance_range_report.py [DIR]     # DIR defaults to runs/resistance_range
 
-Reads ``DIR/results.csv``; writes ``DIR/resistance_range.md`` (per task, model ×
+Runs ``spicelearn sweep examples/resistance_range.toml --out DIR --workers 2`` (finished
+cells are skipped, so a second call only rebuilds the table), then reads
+``DIR/results.csv``; writes ``DIR/resistance_range.md`` (per task, model ×
 R_off/R_on: mean final held-out test accuracy over the seeds, and how many seeds
 reached the task's target accuracy) and ``DIR/resistance_range.png``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import re
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 
@@ -36,6 +38,9 @@ def ratio(device: str) -> int:
 
 
 def main(folder: Path) -> None:
+    sweep = Path(__file__).resolve().parent / "resistance_range.toml"
+    subprocess.run([str(Path(sys.executable).parent / "spicelearn"), "sweep", str(sweep), "--out",
+                    str(folder), "--workers", "2"], check=True)
     rows = [r for r in csv.DictReader(open(folder / "results.csv")) if r["status"] == "done"]
     lines: list[str] = []
     fig, axes = plt.subplots(1, len(TASKS), figsize=(11, 4), layout="constrained")

@@ -1,17 +1,22 @@
-"""Analog SGD against residual learning under power responses, on a least-squares problem.
+"""Analog SGD against residual learning under power responses: least squares and digits.
 
 Power-response devices (one pulse moves the normalized weight w by Δw_min·(1 − w)^γ up
 or Δw_min·(1 + w)^γ down), γ ∈ {0.5, 1, 2, 4}; the problem of
 ``least_squares_problem(8, 4, seed=1)`` (optimum entries of magnitude 0.3–0.7, away from
 the symmetric point w = 0); a stochastic gradient (noise σ = 0.03), α = 0.2 decaying
-as 1/(1 + k/100), 10,000 steps, three seeds. Writes ``OUT/response_functions.md`` (the
-table of the README) and ``OUT/response_functions.png``.
+as 1/(1 + k/100), 10,000 steps, three seeds. Then the digits half: the sweep
+``examples/response_functions.toml`` into ``OUT/digits`` (2 workers; finished cells are
+skipped) and its table. Writes ``OUT/response_functions.md`` (the tables of the README)
+and ``OUT/response_functions.png``.
 
     python examples/response_functions.py [OUT]      # OUT defaults to runs/response_functions
 """
 
 from __future__ import annotations
 
+import csv
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,8 +61,28 @@ def main(out: Path) -> None:
              f"Distance: RMS of W − W* in normalized weight (range 2), mean over seeds "
              f"{', '.join(map(str, SEEDS))}, after {STEPS:,} steps; "
              f"{time.perf_counter() - t0:.1f} s in all. Plot: {plot.name} (seed 0)."]
+    lines += ["", *digits(out / "digits")]
     write_atomic(out / "response_functions.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def digits(folder: Path) -> list[str]:
+    """Run the digits sweep and tabulate rule × γ: mean ± sd of the final test accuracy."""
+    sweep = Path(__file__).resolve().parent / "response_functions.toml"
+    subprocess.run([str(Path(sys.executable).parent / "spicelearn"), "sweep", str(sweep),
+                    "--out", str(folder), "--workers", "2"], check=True)
+    rows = [r for r in csv.DictReader(open(folder / "results.csv")) if r["status"] == "done"]
+    head = ["| rule | " + " | ".join(f"γ = {g:g}" for g in GAMMAS) + " |",
+            "|---|" + "---|" * len(GAMMAS)]
+    for rule, label in (("analog_sgd", "analog SGD"), ("residual", "residual learning")):
+        cells = []
+        for g in GAMMAS:
+            acc = [100 * float(r["final_test_acc"]) for r in rows
+                   if r["training.rule"] == rule and float(r["network.devices.gamma"]) == g]
+            sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
+            cells.append(f"{statistics.fmean(acc):.1f} ± {sd:.1f} %" if acc else "")
+        head.append(f"| {label} | " + " | ".join(cells) + " |")
+    return head
 
 
 if __name__ == "__main__":
