@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killresume import kill_and_resume
 
 from spicelearn.run_config import parse_run_config
-from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.checkpoint import load_checkpoint
 from spicelearn.runs.rundir import read_metrics
 
-CLI = [str(Path(sys.executable).parent / "spicelearn")]
 BASE = """
 seed = 5
 [network]
@@ -107,20 +103,7 @@ def test_read_noise_changes_the_run_and_stays_reproducible(tmp_path, run_cli):
 def test_resume_after_kill_equals_uninterrupted_with_nonidealities(tmp_path):
     cfg = _write(tmp_path, ALL_ON, epochs=3)
     full, cut = tmp_path / "full", tmp_path / "cut"
-    ref = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(full), "--quiet"])
-    proc = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(cut), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 300
-    while (latest_epoch(cut) or 0) < 1:
-        assert proc.poll() is None and time.time() < deadline
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    assert proc.returncode == -signal.SIGKILL and latest_epoch(cut) < 3
-    assert ref.wait(timeout=600) == 0
-    res = subprocess.run(CLI + ["train", "--resume", str(cut), "--quiet"],
-                         capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stderr
+    kill_and_resume(cfg, full, cut, epochs=3, timeout=600)
     keys = ("epoch", "loss", "train_acc", "test_acc", "test_loss", "pulses", "energy",
             "dg_error")
     fa, fb = read_metrics(full / "metrics.csv"), read_metrics(cut / "metrics.csv")

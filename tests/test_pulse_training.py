@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killresume import kill_and_resume
 
-from spicelearn.runs.checkpoint import latest_epoch, load_checkpoint
+from spicelearn.runs.checkpoint import load_checkpoint
 from spicelearn.runs.rundir import read_metrics
 
 CONFIG = """
@@ -32,7 +29,6 @@ batch_size = {batch}
 programmer = "pulse"
 {extra}
 """
-CLI = [str(Path(sys.executable).parent / "spicelearn")]
 PROGRAMMING = ("pulses", "energy", "dg_error", "disturbance")
 
 
@@ -87,20 +83,7 @@ def test_pulse_scheme_and_amplitude_reach_the_programmer(tmp_path, run_cli):
 def test_resume_after_kill_equals_uninterrupted_pulse(tmp_path):
     cfg = _config(tmp_path, epochs=6, batch=2)
     full, cut = tmp_path / "full", tmp_path / "cut"
-    ref = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(full), "--quiet"])
-    proc = subprocess.Popen(CLI + ["train", str(cfg), "--out", str(cut), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while (latest_epoch(cut) or 0) < 1:
-        assert proc.poll() is None and time.time() < deadline
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    assert proc.returncode == -signal.SIGKILL and latest_epoch(cut) < 6
-    assert ref.wait(timeout=300) == 0
-    res = subprocess.run(CLI + ["train", "--resume", str(cut), "--quiet"],
-                         capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
+    kill_and_resume(cfg, full, cut, epochs=6, timeout=300)
     fa, fb = read_metrics(full / "metrics.csv"), read_metrics(cut / "metrics.csv")
     keys = ("epoch", "loss", "train_acc", "test_acc", "test_loss", *PROGRAMMING)
     assert [[r[k] for k in keys] for r in fa] == [[r[k] for k in keys] for r in fb]

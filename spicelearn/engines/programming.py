@@ -198,6 +198,9 @@ class SpiceProgrammer(Programmer):
         self.settings = settings if settings is not None else SpiceSettings()
         self.last_run: StepRun | None = None
 
+    def check(self, model: DeviceModel) -> None:
+        self.planner.scheme_for(model)
+
     def program(self, model: DeviceModel, state: np.ndarray, delta_g: np.ndarray,
                 rng: np.random.Generator) -> ProgramResult:
         x, dg = self._inputs(model, state, delta_g)

@@ -362,6 +362,7 @@ class ResidualLearning(LearningRule):
         self.seed = seed
         self.p: np.ndarray | None = None
         self.rng = np.random.default_rng([seed, 0x7E51])
+        self._ref: tuple[Any, float, float] | None = None
 
     def check(self, circuit: Circuit) -> None:
         _check_response(circuit, self.name)
@@ -384,10 +385,12 @@ class ResidualLearning(LearningRule):
 
         model = circuit.model
         device = response_device(model)
-        x_ref = device.symmetric_point()   # P's reference (a state; g for response devices)
+        if self._ref is None or self._ref[0] != model:  # P's reference: computed once
+            x_ref = device.symmetric_point()            # (a state; g for response devices)
+            self._ref = (model, x_ref, float(model.conductance(np.array([x_ref]))[0]))
+        _, x_ref, g_ref = self._ref
         if self.p is None:
             self.p = np.full(circuit.n_devices, x_ref)
-        g_ref = model.conductance(np.array([x_ref]))[0]
         g_min, g_max = model.g_range()
         g_p = model.conductance(self.p)
         mixed = np.clip(circuit.g + self.mix * (g_p - g_ref), g_min, g_max)

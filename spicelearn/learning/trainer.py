@@ -114,11 +114,7 @@ def build_programmer(tcfg: TrainingConfig, circuit: Circuit, seed: int,
                 for (r, c), layer_seed in zip(shapes, seeds, strict=True)])
         else:
             prog = make_programmer(name, **options)
-        for part in getattr(prog, "parts", [(0, prog)]):
-            scheme_for = getattr(part[1], "scheme_for", None) or getattr(
-                getattr(part[1], "planner", None), "scheme_for", None)
-            if scheme_for is not None:
-                scheme_for(circuit.model)
+        prog.check(circuit.model)
         prog.initial_states(circuit.model, circuit.state)  # draws the populations
     except DeviceModelError as exc:
         raise ConfigError(f"'training.programmer' = '{name}' does not fit the devices "

@@ -75,30 +75,40 @@ def plot_curves(metrics: list[dict[str, float]], folder: Path, title: str,
     return out
 
 
-def plot_conductances(circuit: Circuit, g_start: np.ndarray, g_end: np.ndarray,
-                      folder: Path, title: str) -> Path:
-    """Per-layer histograms of the conductances at the start and the end."""
+def _start_end_histograms(circuit: Circuit, start: np.ndarray, end: np.ndarray,
+                          bins: np.ndarray, log: bool, xlabel: str, bounds: tuple[float, ...],
+                          path: Path, suptitle: str) -> Path:
+    """One panel per crossbar layer: histograms of ``start`` and ``end`` over ``bins``."""
     plt = _pyplot()
     slices = circuit.layer_slices()
     fig, axes = plt.subplots(1, len(slices), figsize=(4.4 * len(slices), 3.6), squeeze=False,
                              layout="constrained")
-    bins = np.geomspace(circuit.g_min, circuit.g_max, 41)
     for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
-        ax.hist(g_start[sl], bins=bins, alpha=0.6, label="start")
-        ax.hist(g_end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
-        for bound in (circuit.g_min, circuit.g_max):
+        ax.hist(start[sl], bins=bins, alpha=0.6, label="start")
+        ax.hist(end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
+        for bound in bounds:
             ax.axvline(bound, color="grey", lw=0.8, ls=":")
-        ax.set_xscale("log")
-        ax.set_xlabel("conductance g [S] (dotted: g_min, g_max)")
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("devices")
         shape = circuit.layer_shapes[i - 1] if circuit.layer_shapes else None
         ax.set_title(f"layer {i}" + (f" ({shape[0]}×{shape[1]})" if shape else ""))
         ax.grid(True, alpha=0.3)
         ax.legend()
-    fig.suptitle(f"{title}: conductances")
-    path = _save(fig, folder / "conductances.png")
+    fig.suptitle(suptitle)
+    out = _save(fig, path)
     plt.close(fig)
-    return path
+    return out
+
+
+def plot_conductances(circuit: Circuit, g_start: np.ndarray, g_end: np.ndarray,
+                      folder: Path, title: str) -> Path:
+    """Per-layer histograms of the conductances at the start and the end."""
+    return _start_end_histograms(
+        circuit, g_start, g_end, np.geomspace(circuit.g_min, circuit.g_max, 41), True,
+        "conductance g [S] (dotted: g_min, g_max)", (circuit.g_min, circuit.g_max),
+        folder / "conductances.png", f"{title}: conductances")
 
 
 def plot_trajectories(circuit: Circuit, trajectory: np.ndarray, tracked: np.ndarray,
@@ -131,27 +141,12 @@ def plot_trajectories(circuit: Circuit, trajectory: np.ndarray, tracked: np.ndar
 def plot_states(circuit: Circuit, x_start: np.ndarray, x_end: np.ndarray, folder: Path,
                 title: str) -> Path:
     """Per-layer histograms of the device states at the start and the end."""
-    plt = _pyplot()
     lo, hi = circuit.model.state_bounds()
-    slices = circuit.layer_slices()
-    fig, axes = plt.subplots(1, len(slices), figsize=(4.4 * len(slices), 3.6), squeeze=False,
-                             layout="constrained")
     log = circuit.model.name == "ideal" or (lo > 0 and hi / lo > 100)
     bins = np.geomspace(lo, hi, 41) if log else np.linspace(lo, hi, 41)
-    for i, (ax, sl) in enumerate(zip(axes[0], slices, strict=True), start=1):
-        ax.hist(x_start[sl], bins=bins, alpha=0.6, label="start")
-        ax.hist(x_end[sl], bins=bins, alpha=0.6, label="end", histtype="stepfilled")
-        if log:
-            ax.set_xscale("log")
-        ax.set_xlabel(f"state x of {circuit.model.name} ([{lo:g}, {hi:g}])")
-        ax.set_ylabel("devices")
-        ax.set_title(f"layer {i}")
-        ax.grid(True, alpha=0.3)
-        ax.legend()
-    fig.suptitle(f"{title}: device states")
-    path = _save(fig, folder / "states.png")
-    plt.close(fig)
-    return path
+    return _start_end_histograms(
+        circuit, x_start, x_end, bins, log, f"state x of {circuit.model.name} ([{lo:g}, {hi:g}])",
+        (), folder / "states.png", f"{title}: device states")
 
 
 def nonideal_row(net: dict[str, Any]) -> list[str]:

@@ -115,6 +115,10 @@ class Programmer(ABC):
             self._populations[key] = DevicePopulation.draw(model, n, self.nonideal, self.seed)
         return self._populations[key]
 
+    def check(self, model: DeviceModel) -> None:  # noqa: B027 - optional hook
+        """Raise DeviceModelError when this programmer does not fit ``model`` (its pulse
+        scheme or response); nothing to check by default."""
+
     def initial_states(self, model: DeviceModel, state: np.ndarray) -> np.ndarray:
         """``state`` with the stuck devices on their stuck states (call once, at start)."""
         state = np.asarray(state, dtype=float)
@@ -204,6 +208,10 @@ class BlockProgrammer(Programmer):
             out.append((slice(start, start + size), prog))
             start += size
         return out
+
+    def check(self, model: DeviceModel) -> None:
+        for _, prog in self.parts:
+            prog.check(model)
 
     def initial_states(self, model: DeviceModel, state: np.ndarray) -> np.ndarray:
         state = np.asarray(state, dtype=float)

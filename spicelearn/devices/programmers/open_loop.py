@@ -136,9 +136,8 @@ class ResponseProgrammer(Programmer):
             raise DeviceModelError("the response programmer models neither device_to_device "
                                    "spread nor cycle_to_cycle noise")
 
-    def scheme_for(self, model: DeviceModel) -> ResponseDevice | TableResponse:
-        """The model's open-loop response, checked (the trainer calls this first)."""
-        return response_device(model)
+    def check(self, model: DeviceModel) -> None:
+        response_device(model)
 
     def program(self, model: DeviceModel, state: np.ndarray, delta_g: np.ndarray,
                 rng: np.random.Generator) -> ProgramResult:

@@ -94,6 +94,9 @@ class PulseProgrammer(Programmer):
         self.exact = bool(exact)
         self._schemes: dict[DeviceModel, PulseScheme] = {}
 
+    def check(self, model: DeviceModel) -> None:
+        self.scheme_for(model)
+
     def scheme_for(self, model: DeviceModel) -> PulseScheme:
         """The complete scheme for ``model`` (defaults filled in, checked against the model).
 
